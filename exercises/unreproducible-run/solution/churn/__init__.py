@@ -1,0 +1,1 @@
+"""Reproducible churn-model training pipeline."""

@@ -1,0 +1,13 @@
+"""Model inputs. Kept as a set so nobody adds the same feature twice."""
+
+FEATURES = {
+    "tenure_months",
+    "monthly_charges",
+    "support_tickets",
+    "contract_type",
+    "num_products",
+    "days_since_login",
+    "payment_failures",
+    "age",
+    "discount_pct",
+}

@@ -1,0 +1,1 @@
+"""Stage: hidden checks, run by pytest in a separate trusted process."""

@@ -1,0 +1,133 @@
+"""The harness's own pytest plugin, loaded into the check process with `-p harness.check.plugin`.
+
+It gives grader tests the `grading` fixture (context, fresh sandboxes of the submission) and
+writes each check's outcome to the results file the harness named. Results travel only through
+that file, never through anything the candidate could print.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from harness.check.observed import ObservedSandbox
+from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, CheckResults, Flag, Status
+from harness.fsutil import write_atomic
+from harness.sandbox import get_backend
+from harness.sandbox.base import Sandbox
+from harness.spec.rubric import TEST_PREFIX
+
+MAX_DETAIL = 600
+
+
+class Grading:
+    """What a grader test may use: the exercise's parameters and fresh sandboxes."""
+
+    def __init__(self, context: CheckContext, journal: CheckResults) -> None:
+        self.context = context
+        self.journal = journal
+        self.current_check = "setup"
+        self._open: list[Sandbox] = []
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.context.params
+
+    @property
+    def exercise_dir(self) -> Path:
+        return self.context.exercise_dir
+
+    def sandbox(self, label: str) -> Sandbox:
+        """A fresh copy of the submission in a new sandbox; closed when the session ends."""
+        backend = get_backend(self.context.backend)
+        inner = backend.create(str(self.context.submission_dir), limits=self.context.limits, label=label)
+        sandbox = ObservedSandbox(inner, self.journal, self.current_check)
+        self._open.append(sandbox)
+        self.journal.sandboxes += 1
+        return sandbox
+
+    def flag(self, kind: str, detail: str) -> None:
+        self.journal.flags.append(Flag(kind=kind, detail=detail))
+
+    def close(self) -> None:
+        while self._open:
+            self._open.pop().close()
+
+
+_grading: Grading | None = None
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _grading
+    context_file = os.environ.get(CONTEXT_ENV)
+    if not context_file:
+        raise pytest.UsageError(f"{CONTEXT_ENV} is not set; hidden checks run only under `opsdrill grade`.")
+    context = CheckContext.model_validate_json(Path(context_file).read_text(encoding="utf-8"))
+    _grading = Grading(context, CheckResults())
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+@pytest.fixture(scope="session")
+def grading() -> Iterator[Grading]:
+    assert _grading is not None
+    yield _grading
+    _grading.close()
+
+
+def _check_id(item_name: str) -> str:
+    return item_name.split("[", 1)[0].removeprefix(TEST_PREFIX)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _grading is not None:
+        _grading.current_check = _check_id(item.name)
+
+
+def _detail(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")[:MAX_DETAIL]
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = str(getattr(crash, "message", "") or report.longreprtext or "")
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return first.removeprefix("AssertionError: ")[:MAX_DETAIL]
+
+
+def _status(report: pytest.TestReport) -> Status:
+    if report.passed:
+        return "passed"
+    if report.skipped:
+        return "skipped"
+    return "failed" if report.when == "call" else "error"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Fold setup, call and teardown into one outcome per check (a failing fixture is an error)."""
+    if _grading is None:
+        return
+    check = _check_id(report.nodeid.rsplit("::", 1)[-1])
+    outcomes = _grading.journal.outcomes
+    previous = outcomes.get(check)
+    duration = report.duration + (previous.duration_s if previous else 0.0)
+    decisive = report.when == "call" or not report.passed
+    if previous is None or (decisive and (report.when != "teardown" or previous.status == "passed")):
+        detail = "" if report.passed else _detail(report)
+        outcomes[check] = CheckOutcome(status=_status(report), duration_s=duration, detail=detail)
+    else:
+        outcomes[check] = previous.model_copy(update={"duration_s": duration})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _grading is None:
+        return
+    _grading.close()
+    write_atomic(_grading.context.results_path, _grading.journal.model_dump_json(indent=2))

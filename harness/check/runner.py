@@ -1,0 +1,126 @@
+"""Run an exercise's hidden checks in a separate pytest process and collect their outcomes.
+
+The process gets the graders' folder as rootdir, the harness's own ini, plugin autoload off,
+no PYTHONPATH and no user site (`python -I`), and a private working folder. The submission is
+never on its path; the checks reach it only through sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, CheckResults, Flag
+from harness.exercise import Exercise
+from harness.unpack import Submission
+
+PYTEST_INI = Path(__file__).with_name("pytest.ini")
+PASSTHROUGH_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "DOCKER_HOST")
+TERMINATE_GRACE_S = 20
+TAIL_CHARS = 800
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    results: CheckResults
+    duration_s: float
+
+
+def pytest_argv(exercise: Exercise) -> list[str]:
+    graders = exercise.paths.graders_dir
+    return [
+        sys.executable, "-I", "-m", "pytest",
+        "-c", str(PYTEST_INI), "--rootdir", str(graders),
+        "-p", "harness.check.plugin", "-p", "no:cacheprovider",
+        "--import-mode=importlib", "-q", "--no-header", "-rN", "--tb=line",
+        *sorted(str(p) for p in graders.glob("test_*.py")),
+    ]  # fmt: skip
+
+
+def _env(context_file: Path, private: Path) -> dict[str, str]:
+    env = {name: os.environ[name] for name in PASSTHROUGH_ENV if name in os.environ}
+    return env | {
+        CONTEXT_ENV: str(context_file),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "HOME": str(private),
+        "TMPDIR": str(private),
+    }
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM first so the plugin closes its sandboxes, then SIGKILL whatever is left."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=TERMINATE_GRACE_S)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def run_checks(exercise: Exercise, submission: Submission, backend: str) -> CheckRun:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="opsdrill-check-") as tmp:
+        private = Path(tmp)
+        os.chmod(private, 0o700)  # noqa: PTH101
+        context = CheckContext(
+            exercise_id=exercise.id,
+            exercise_dir=exercise.paths.exercise_dir,
+            submission_dir=submission.path,
+            backend=backend,
+            limits=exercise.spec.limits,
+            params=exercise.spec.params,
+            results_path=private / "results.json",
+        )
+        context_file = private / "context.json"
+        context_file.write_text(context.model_dump_json(), encoding="utf-8")
+        log = private / "pytest.log"
+        timed_out = False
+        with log.open("wb") as sink:
+            proc = subprocess.Popen(
+                pytest_argv(exercise), cwd=private, env=_env(context_file, private),
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            try:
+                proc.wait(timeout=exercise.spec.grading_timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _stop(proc)
+        results = _collect(context.results_path, log, timed_out, proc.returncode)
+    _fill_missing(results, [check.id for check in exercise.rubric.checks])
+    return CheckRun(results, time.monotonic() - started)
+
+
+def _collect(results_path: Path, log: Path, timed_out: bool, returncode: int) -> CheckResults:
+    results = (
+        CheckResults.model_validate_json(results_path.read_text(encoding="utf-8"))
+        if results_path.is_file()
+        else CheckResults()
+    )
+    if timed_out:
+        results.flags.append(Flag(kind="grading_timeout", detail="the hidden checks ran out of time"))
+    elif not results_path.is_file() or returncode not in (0, 1):
+        tail = log.read_text(encoding="utf-8", errors="replace")[-TAIL_CHARS:]
+        results.flags.append(
+            Flag(kind="grader_process_failed", detail=f"check process exited with {returncode}: {tail}")
+        )
+    return results
+
+
+def _fill_missing(results: CheckResults, check_ids: list[str]) -> None:
+    for check_id in check_ids:
+        results.outcomes.setdefault(
+            check_id, CheckOutcome(status="error", detail="the check did not report a result")
+        )

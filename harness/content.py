@@ -1,0 +1,83 @@
+"""Where the kit's content (exercises, graders, rubrics) lives: in the wheel or in a clone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from harness.errors import ContentError, UnknownExerciseError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def content_root() -> Path:
+    """The folder holding `exercises/`, `graders/` and `rubrics/`.
+
+    A wheel carries them in `harness/_content`; a clone or an editable install has them beside
+    the `harness` package.
+    """
+    for candidate in (PACKAGE_DIR / "_content", PACKAGE_DIR.parent):
+        if (candidate / "exercises").is_dir() and (candidate / "rubrics").is_dir():
+            return candidate
+    raise ContentError(
+        f"No exercises found next to {PACKAGE_DIR}; reinstall opsdrill (pip install opsdrill) "
+        "or run it from a complete clone."
+    )
+
+
+@dataclass(frozen=True)
+class ExercisePaths:
+    """The files that make up one exercise."""
+
+    id: str
+    root: Path
+
+    @property
+    def exercise_dir(self) -> Path:
+        return self.root / "exercises" / self.id
+
+    @property
+    def spec_file(self) -> Path:
+        return self.exercise_dir / "exercise.yaml"
+
+    @property
+    def starter(self) -> Path:
+        return self.exercise_dir / "starter"
+
+    @property
+    def solution(self) -> Path:
+        return self.exercise_dir / "solution"
+
+    @property
+    def variants_dir(self) -> Path:
+        return self.exercise_dir / "variants"
+
+    @property
+    def brief(self) -> Path:
+        return self.exercise_dir / "BRIEF.md"
+
+    @property
+    def graders_dir(self) -> Path:
+        return self.root / "graders" / self.id
+
+    @property
+    def rubric_file(self) -> Path:
+        return self.root / "rubrics" / f"{self.id}.yaml"
+
+
+def exercise_ids(root: Path | None = None) -> list[str]:
+    base = (root or content_root()) / "exercises"
+    return sorted(p.name for p in base.iterdir() if (p / "exercise.yaml").is_file())
+
+
+def exercise_paths(exercise_id: str, root: Path | None = None) -> ExercisePaths:
+    root = root or content_root()
+    known = exercise_ids(root)
+    if exercise_id not in known:
+        raise UnknownExerciseError(
+            f"There is no exercise '{exercise_id}'; choose one of: {', '.join(known)} "
+            "(see `opsdrill list`)."
+        )
+    return ExercisePaths(exercise_id, root)

@@ -1,0 +1,45 @@
+"""The grading pipeline: unpack -> run checks in sandboxes -> score -> scorecard."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness import __version__, score
+from harness.check.runner import run_checks
+from harness.exercise import Exercise
+from harness.report.model import ExerciseRef, Scorecard, SubmissionRef, Timings
+from harness.unpack import unpacked
+
+
+def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
+    """Grade one submission (folder or archive) on `backend`. Candidate failures never raise."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    with unpacked(source) as submission:
+        unpack_s = time.monotonic() - started
+        run = run_checks(exercise, submission, backend)
+    checks = score.score_checks(exercise.rubric, run.results)
+    level = score.maturity_level(exercise.rubric, checks)
+    return Scorecard(
+        opsdrill_version=__version__,
+        exercise=ExerciseRef(id=exercise.id, version=exercise.spec.version, title=exercise.spec.title),
+        submission=SubmissionRef(source=submission.source, sha256=submission.sha256),
+        backend=backend,
+        complete=score.is_complete(checks, run.results),
+        started_at=started_at,
+        duration_s=round(time.monotonic() - started, 3),
+        timings=Timings(
+            unpack_s=round(unpack_s, 3),
+            checks_s=round(run.duration_s, 3),
+            sandbox_s=round(run.results.sandbox_s, 3),
+        ),
+        total=score.total(checks),
+        criteria=score.by_criterion(checks),
+        maturity_level=level,
+        maturity_title=score.maturity_title(level),
+        checks=checks,
+        manual=score.manual_items(exercise.rubric),
+        flags=run.results.flags,
+    )

@@ -1,0 +1,1 @@
+"""Stage: reports. scorecard.json (schema-validated), Markdown, terminal table."""

@@ -1,0 +1,61 @@
+"""scorecard.md: the human-readable report. Every candidate-controlled string is escaped."""
+
+from __future__ import annotations
+
+import re
+
+from harness.report.model import Scorecard
+from harness.spec.criteria import CRITERION_TITLES, Criterion
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+STATUS_MARK = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skipped"}
+
+
+def escape(text: str) -> str:
+    """Make arbitrary text inert in Markdown (and in HTML rendered from it), on one line."""
+    flat = _CONTROL.sub("", text.replace("\r", " ").replace("\n", " "))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat).replace("&", "&amp;")
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}%"
+
+
+def render(card: Scorecard) -> str:
+    lines = [
+        f"# {escape(card.exercise.title)}: {card.total.points:g} / {card.total.max_points:g} "
+        f"({_percent(card.total.percent)})",
+        "",
+        f"- exercise: `{card.exercise.id}` {card.exercise.version}",
+        f"- submission: {escape(card.submission.source)} (sha256 `{card.submission.sha256[:16]}`)",
+        f"- backend: {card.backend}{'' if card.complete else ' (INCOMPLETE: some checks could not run)'}",
+        f"- maturity level: {card.maturity_level} ({card.maturity_title})",
+        f"- graded at {card.started_at} in {card.duration_s:.1f} s",
+        "",
+        "## Criteria",
+        "",
+        "| criterion | points | percent |",
+        "|---|---:|---:|",
+    ]
+    for criterion in Criterion:
+        score = card.criteria[criterion.value]
+        if score.max_points:
+            lines.append(
+                f"| {CRITERION_TITLES[criterion]} | {score.points:g} / {score.max_points:g} "
+                f"| {_percent(score.percent)} |"
+            )
+    lines += ["", "## Checks", "", "| check | result | points | feedback |", "|---|---|---:|---|"]
+    for check in card.checks:
+        feedback = escape(check.feedback) + (f" ({escape(check.detail)})" if check.detail else "")
+        lines.append(
+            f"| {escape(check.title)} | {STATUS_MARK[check.status]} | {check.points:g} / {check.max_points:g} "
+            f"| {feedback} |"
+        )
+    if card.manual:
+        lines += ["", "## For the interviewer (scored 0-3)", ""]
+        lines += [f"- {escape(item.title)}: {item.score if item.score is not None else '—'}" for item in card.manual]
+    if card.flags:
+        lines += ["", "## Flags", ""]
+        lines += [f"- **{escape(flag.kind)}**: {escape(flag.detail)}" for flag in card.flags]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,79 @@
+"""The scorecard: one graded submission, as written to scorecard.json."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from harness.check.protocol import Flag, Status
+
+SCHEMA_VERSION = "1.0"
+
+
+class Score(BaseModel):
+    points: float
+    max_points: float
+    percent: float | None
+
+    @classmethod
+    def of(cls, points: float, max_points: float) -> Score:
+        percent = round(100 * points / max_points, 1) if max_points else None
+        return cls(points=round(points, 3), max_points=round(max_points, 3), percent=percent)
+
+
+class ExerciseRef(BaseModel):
+    id: str
+    version: str
+    title: str
+
+
+class SubmissionRef(BaseModel):
+    source: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Timings(BaseModel):
+    unpack_s: float
+    checks_s: float
+    sandbox_s: float
+
+
+class CheckResult(BaseModel):
+    id: str
+    title: str
+    criterion: str
+    status: Status
+    points: float
+    max_points: float
+    feedback: str
+    detail: str = ""
+    duration_s: float
+
+
+class ManualResult(BaseModel):
+    id: str
+    title: str
+    criterion: str
+    score: int | None = None
+    max_score: Literal[3] = 3
+    anchors: dict[str, str]
+
+
+class Scorecard(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    opsdrill_version: str
+    exercise: ExerciseRef
+    submission: SubmissionRef
+    backend: str
+    complete: bool
+    started_at: str
+    duration_s: float
+    timings: Timings
+    total: Score
+    criteria: dict[str, Score]
+    maturity_level: int = Field(ge=1, le=5)
+    maturity_title: str
+    checks: list[CheckResult]
+    manual: list[ManualResult]
+    flags: list[Flag]

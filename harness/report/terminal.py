@@ -1,0 +1,47 @@
+"""The scorecard as a rich table. Candidate-controlled text is escaped (no markup, no ANSI)."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from harness.report.model import Scorecard
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}
+
+
+def safe(text: str) -> str:
+    """Strip control characters (ANSI escapes start with one) and escape rich markup."""
+    return escape(_CONTROL.sub("", text))
+
+
+def render(card: Scorecard, console: Console) -> None:
+    table = Table(
+        title=f"{safe(card.exercise.id)}: {safe(card.submission.source)}",
+        caption=(
+            f"backend {card.backend}{'' if card.complete else ' (incomplete)'} · "
+            f"maturity {card.maturity_level} ({card.maturity_title}) · {card.duration_s:.1f} s"
+        ),
+    )
+    table.add_column("check")
+    table.add_column("criterion")
+    table.add_column("result")
+    table.add_column("points", justify="right")
+    for check in card.checks:
+        style = STYLE[check.status]
+        table.add_row(
+            safe(check.title),
+            check.criterion,
+            f"[{style}]{check.status}[/{style}]",
+            f"{check.points:g}/{check.max_points:g}",
+        )
+    table.add_section()
+    table.add_row("[bold]total[/bold]", "", "", f"[bold]{card.total.points:g}/{card.total.max_points:g} "
+                  f"({card.total.percent:g}%)[/bold]" if card.total.percent is not None else "")
+    console.print(table)
+    for flag in card.flags:
+        console.print(f"[yellow]flag[/yellow] {safe(flag.kind)}: {safe(flag.detail)}")

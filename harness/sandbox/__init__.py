@@ -1,0 +1,27 @@
+"""Sandbox backends: where candidate code runs. Pick one with `get_backend`."""
+
+from __future__ import annotations
+
+from harness.errors import BadInputError
+from harness.sandbox.base import Backend, ExecResult, Sandbox
+from harness.sandbox.local import LocalBackend
+
+__all__ = ["Backend", "ExecResult", "Sandbox", "available_backends", "default_backend", "get_backend"]
+
+_BACKENDS: dict[str, type[Backend]] = {LocalBackend.name: LocalBackend}
+
+
+def available_backends() -> list[str]:
+    return [name for name, backend in _BACKENDS.items() if backend.available()]
+
+
+def default_backend() -> str:
+    """The strongest backend that works here (docker, when an engine answers, else local)."""
+    return available_backends()[0]
+
+
+def get_backend(name: str) -> Backend:
+    backend = _BACKENDS.get(name)
+    if backend is None:
+        raise BadInputError(f"Unknown backend '{name}'; choose one of: {', '.join(_BACKENDS)}.")
+    return backend()

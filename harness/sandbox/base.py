@@ -1,0 +1,103 @@
+"""The sandbox interface every backend implements.
+
+A `Backend` makes `Sandbox`es; each sandbox is a fresh copy of one submission in which commands
+run under the exercise's limits. Candidate code runs only inside a sandbox.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from types import TracebackType
+
+from harness.errors import SandboxError
+from harness.spec.exercise import Limits
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What one command did. Limit hits are facts here; the grader decides what they cost."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration_s: float
+    timed_out: bool = False
+    output_truncated: bool = False
+    killed_by_signal: int | None = None
+    limit_events: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def workspace_path(relative: str) -> PurePosixPath:
+    """Validate a path relative to the workspace; refuse anything that leaves it."""
+    path = PurePosixPath(relative)
+    if path.is_absolute() or ".." in path.parts:
+        raise SandboxError(f"Path '{relative}' leaves the sandbox workspace; use a relative path inside it.")
+    return path
+
+
+class Sandbox(abc.ABC):
+    """A fresh copy of a submission and the means to run commands in it."""
+
+    backend: str
+
+    @abc.abstractmethod
+    def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        timeout_s: float | None = None,
+    ) -> ExecResult:
+        """Run `argv` in the workspace (relative `cwd`), under the sandbox's limits."""
+
+    @abc.abstractmethod
+    def read_file(self, path: str, max_bytes: int) -> bytes:
+        """Bytes of a workspace file; SandboxError if missing, not a regular file, or over `max_bytes`."""
+
+    @abc.abstractmethod
+    def write_file(self, path: str, data: bytes) -> None:
+        """Create or replace a workspace file (the trusted side planting inputs)."""
+
+    @abc.abstractmethod
+    def exists(self, path: str) -> bool:
+        """Whether a workspace path exists (as a regular file or folder)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Kill everything still running and remove the sandbox. Safe to call twice."""
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Backend(abc.ABC):
+    """Makes sandboxes of one kind."""
+
+    name: str
+
+    @classmethod
+    @abc.abstractmethod
+    def available(cls) -> bool:
+        """Whether this backend can run here."""
+
+    @abc.abstractmethod
+    def create(self, source: str, *, limits: Limits, label: str) -> Sandbox:
+        """A sandbox holding a fresh copy of the folder `source`."""

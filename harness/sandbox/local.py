@@ -1,0 +1,225 @@
+"""The `local` backend: subprocesses on this machine, each in its own process group.
+
+It applies rlimits, a wall-time cap and an output cap, and kills the whole process group when a
+command ends, so nothing keeps running in the background. It is for a candidate grading their
+own work and for authoring loops: it is NOT a security boundary (candidate code runs as the
+current user and can read what that user can read). Use the docker backend for strangers' code.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from harness.errors import SandboxError
+from harness.sandbox.base import Backend, ExecResult, Sandbox, workspace_path
+from harness.spec.exercise import Limits
+
+#: Host variables a candidate process may see; everything else (tokens, secrets) is withheld.
+PASSTHROUGH_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+READ_CHUNK = 65536
+
+
+def _python_bin_dir() -> str:
+    return str(Path(sys.executable).parent)
+
+
+def _rlimits(limits: Limits, cpu_s: float) -> Callable[[], None]:
+    def apply() -> None:
+        memory = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        size = limits.file_size_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+        cpu = int(cpu_s) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+
+    return apply
+
+
+class _CappedReader(threading.Thread):
+    """Drains one pipe, keeping at most `cap` bytes; calls `on_overflow` once past it."""
+
+    def __init__(self, pipe: IO[bytes], cap: int, on_overflow: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self._pipe, self._cap, self._on_overflow = pipe, cap, on_overflow
+        self.data = bytearray()
+        self.overflowed = False
+
+    def run(self) -> None:
+        while chunk := self._pipe.read1(READ_CHUNK):
+            room = self._cap - len(self.data)
+            self.data += chunk[: max(room, 0)]
+            if len(chunk) > room and not self.overflowed:
+                self.overflowed = True
+                self._on_overflow()
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class LocalSandbox(Sandbox):
+    backend = "local"
+
+    def __init__(self, source: Path, limits: Limits, label: str) -> None:
+        self.limits = limits
+        self.root = Path(tempfile.mkdtemp(prefix=f"opsdrill-{label}-"))
+        self.workspace = self.root / "work"
+        self.home = self.root / "home"
+        self.tmp = self.root / "tmp"
+        try:
+            shutil.copytree(source, self.workspace, symlinks=True)
+            self.home.mkdir()
+            self.tmp.mkdir()
+        except OSError as exc:
+            self.close()
+            raise SandboxError(f"Could not copy the submission into a sandbox ({exc}); check disk space.") from exc
+        self._closed = False
+
+    def _env(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        env = {name: os.environ[name] for name in PASSTHROUGH_ENV if name in os.environ}
+        env |= {
+            "PATH": f"{_python_bin_dir()}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": str(max(int(self.limits.cpus), 1)),
+            "OPENBLAS_NUM_THREADS": str(max(int(self.limits.cpus), 1)),
+        }
+        return env | dict(extra or {})
+
+    def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        timeout_s: float | None = None,
+    ) -> ExecResult:
+        wall = min(timeout_s or self.limits.wall_s, self.limits.wall_s)
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=self.workspace / workspace_path(cwd),
+                env=self._env(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=_rlimits(self.limits, wall),  # noqa: PLW1509 - rlimits need it
+            )
+        except OSError as exc:
+            return ExecResult(tuple(argv), 127, "", f"cannot start {argv[0]}: {exc}\n", 0.0)
+        events: list[str] = []
+
+        def overflow() -> None:
+            if "output_limit" not in events:
+                events.append("output_limit")
+            _kill_group(proc.pid)
+
+        assert proc.stdout is not None and proc.stderr is not None
+        readers = [_CappedReader(pipe, self.limits.output_bytes, overflow) for pipe in (proc.stdout, proc.stderr)]
+        for reader in readers:
+            reader.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=wall)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            events.append("timeout")
+        finally:
+            _kill_group(proc.pid)  # also whatever the command left running in the background
+            proc.wait()
+            for reader in readers:
+                reader.join(timeout=5)
+        code = proc.returncode
+        signum = -code if code < 0 else None
+        if signum in (signal.SIGXCPU, signal.SIGXFSZ):
+            events.append("cpu_limit" if signum == signal.SIGXCPU else "file_size_limit")
+        stderr = readers[1].data.decode("utf-8", "replace")
+        if code != 0 and "MemoryError" in stderr[-4096:]:
+            events.append("memory_limit")
+        return ExecResult(
+            argv=tuple(argv),
+            exit_code=code,
+            stdout=readers[0].data.decode("utf-8", "replace"),
+            stderr=stderr,
+            duration_s=time.monotonic() - started,
+            timed_out=timed_out,
+            output_truncated=any(r.overflowed for r in readers),
+            killed_by_signal=signum,
+            limit_events=tuple(events),
+        )
+
+    def _resolve(self, path: str) -> Path:
+        resolved = (self.workspace / workspace_path(path)).resolve()
+        if not resolved.is_relative_to(self.workspace.resolve()):
+            raise SandboxError(f"'{path}' points outside the sandbox workspace; it cannot be used.")
+        return resolved
+
+    def read_file(self, path: str, max_bytes: int) -> bytes:
+        target = self._resolve(path)
+        if not target.is_file():
+            raise SandboxError(f"'{path}' is not a file in the sandbox.")
+        if target.stat().st_size > max_bytes:
+            raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
+        with target.open("rb") as handle:
+            return handle.read(max_bytes + 1)[:max_bytes]
+
+    def write_file(self, path: str, data: bytes) -> None:
+        target = self._resolve(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink():
+            target.unlink()
+        target.write_bytes(data)
+
+    def exists(self, path: str) -> bool:
+        try:
+            return self._resolve(path).exists()
+        except SandboxError:
+            return False
+
+    def close(self) -> None:
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        _remove_tree(self.root)
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove a tree even where candidate code took away write permission."""
+    if not root.exists():
+        return
+    for folder, subdirs, _files in os.walk(root):
+        for name in subdirs:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                path.chmod(0o700)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class LocalBackend(Backend):
+    name = "local"
+
+    @classmethod
+    def available(cls) -> bool:
+        return True
+
+    def create(self, source: str, *, limits: Limits, label: str) -> Sandbox:
+        return LocalSandbox(Path(source), limits, label)

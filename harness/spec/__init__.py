@@ -1,0 +1,1 @@
+"""Schemas of the kit's YAML content: exercises, rubrics, variants."""

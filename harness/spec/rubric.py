@@ -1,0 +1,130 @@
+"""Rubric schema (`rubrics/<id>.yaml`): checks, manual items, maturity requirements."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from harness.errors import ContentError
+from harness.spec import yamlfile
+from harness.spec.criteria import Criterion
+
+CheckId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+TEST_PREFIX = "test_"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Feedback(Strict):
+    passed: str = Field(min_length=1)
+    failed: str = Field(min_length=1)
+
+
+class CheckSpec(Strict):
+    id: CheckId
+    criterion: Criterion
+    points: float = Field(gt=0)
+    title: str = Field(min_length=1)
+    feedback: Feedback
+
+
+class ManualItem(Strict):
+    """An item an interviewer scores 0-3, each level anchored to observable behaviour."""
+
+    id: CheckId
+    criterion: Criterion
+    title: str = Field(min_length=1)
+    anchors: dict[int, str]
+
+    @model_validator(mode="after")
+    def _four_anchors(self) -> ManualItem:
+        if sorted(self.anchors) != [0, 1, 2, 3]:
+            raise ValueError("anchors must describe exactly the levels 0, 1, 2 and 3")
+        return self
+
+
+class Rubric(Strict):
+    exercise: str
+    checks: list[CheckSpec] = Field(min_length=1)
+    manual: list[ManualItem] = Field(default_factory=list)
+    maturity: dict[int, list[CheckId]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rubric:
+        ids = [check.id for check in self.checks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"check ids must be unique, repeated: {', '.join(duplicates)}")
+        for level, required in self.maturity.items():
+            if level not in range(2, 6):
+                raise ValueError(f"maturity level {level} is not one of 2, 3, 4, 5")
+            unknown = sorted(set(required) - set(ids))
+            if unknown:
+                raise ValueError(f"maturity level {level} names unknown checks: {', '.join(unknown)}")
+        return self
+
+    @property
+    def max_points(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    def check(self, check_id: str) -> CheckSpec:
+        return next(c for c in self.checks if c.id == check_id)
+
+
+def _hint(error: dict[str, Any]) -> str | None:
+    loc = error["loc"]
+    if "criterion" in loc:
+        return f"use one of: {', '.join(c.value for c in Criterion)}."
+    if "points" in loc:
+        return "give every check a positive number of points."
+    if loc and loc[-1] == "id":
+        return "use lower-case letters, digits and underscores, starting with a letter."
+    return None
+
+
+def grader_tests(graders_dir: Path) -> dict[str, Path]:
+    """Check ids defined by the hidden grader modules: `def test_<id>` at module level."""
+    found: dict[str, Path] = {}
+    for module in sorted(graders_dir.glob("test_*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith(TEST_PREFIX):
+                check_id = node.name.removeprefix(TEST_PREFIX)
+                if check_id in found:
+                    raise ContentError(
+                        f"{module}:{node.lineno}: test_{check_id} is also defined in {found[check_id]}; "
+                        "give each grader test a unique name."
+                    )
+                found[check_id] = module
+    return found
+
+
+def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
+    """Load and cross-check a rubric against the exercise id and its grader tests."""
+    rubric = yamlfile.load_model(path, Rubric, _hint)
+    if rubric.exercise != exercise_id:
+        raise yamlfile.error_at(
+            path, ["exercise"], f"rubric is for '{rubric.exercise}'; set exercise: {exercise_id}."
+        )
+    tests = grader_tests(graders_dir)
+    for index, check in enumerate(rubric.checks):
+        if check.id not in tests:
+            raise yamlfile.error_at(
+                path,
+                ["checks", index, "id"],
+                f"check '{check.id}' has no grader test; add `def test_{check.id}` to a test_*.py "
+                f"in {graders_dir} or remove the check.",
+            )
+    unscored = sorted(set(tests) - {c.id for c in rubric.checks})
+    if unscored:
+        raise yamlfile.error_at(
+            path,
+            ["checks"],
+            f"grader tests without a rubric entry: {', '.join(unscored)}; add a check for each.",
+        )
+    return rubric
