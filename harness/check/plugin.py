@@ -20,10 +20,11 @@ from harness.check.observed import ObservedSandbox
 from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, CheckResults, Flag, Status
 from harness.fsutil import write_atomic
 from harness.sandbox import get_backend
-from harness.sandbox.base import Sandbox
+from harness.sandbox.base import Sandbox, workspace_path
 from harness.spec.rubric import TEST_PREFIX
 
 MAX_DETAIL = 600
+MAX_STATIC_READ = 1024 * 1024
 
 
 class Grading:
@@ -51,6 +52,21 @@ class Grading:
         self._open.append(sandbox)
         self.journal.sandboxes += 1
         return sandbox
+
+    def submission_file(self, path: str, max_bytes: int = MAX_STATIC_READ) -> bytes | None:
+        """Bytes of a file in the pristine submission, read as data (never run); None if absent."""
+        root = self.context.submission_dir.resolve()
+        target = (root / workspace_path(path)).resolve()
+        if not target.is_relative_to(root) or not target.is_file() or target.stat().st_size > max_bytes:
+            return None
+        return target.read_bytes()
+
+    def submission_glob(self, pattern: str) -> list[str]:
+        """Relative paths of the pristine submission's regular files matching `pattern`."""
+        root = self.context.submission_dir
+        return sorted(
+            p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file() and not p.is_symlink()
+        )
 
     def flag(self, kind: str, detail: str) -> None:
         self.journal.flags.append(Flag(kind=kind, detail=detail))

@@ -32,14 +32,14 @@ class CheckRun:
     duration_s: float
 
 
-def pytest_argv(exercise: Exercise) -> list[str]:
-    graders = exercise.paths.graders_dir
+def pytest_argv(suite: Path) -> list[str]:
+    """The check process's command line: the kit's ini, rootdir and test files, nothing else."""
     return [
         sys.executable, "-I", "-m", "pytest",
-        "-c", str(PYTEST_INI), "--rootdir", str(graders),
+        "-c", str(PYTEST_INI), "--rootdir", str(suite),
         "-p", "harness.check.plugin", "-p", "no:cacheprovider",
-        "--import-mode=importlib", "-q", "--no-header", "-rN", "--tb=line",
-        *sorted(str(p) for p in graders.glob("test_*.py")),
+        "-q", "--no-header", "-rN", "--tb=line",
+        *sorted(str(p) for p in suite.glob("test_*.py")),
     ]  # fmt: skip
 
 
@@ -70,6 +70,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_checks(exercise: Exercise, submission: Submission, backend: str) -> CheckRun:
+    """The hidden checks; every rubric check gets an outcome, `error` where none came back."""
+    run = run_suite(exercise, submission, backend, exercise.paths.graders_dir)
+    _fill_missing(run.results, [check.id for check in exercise.rubric.checks])
+    return run
+
+
+def run_suite(exercise: Exercise, submission: Submission, backend: str, suite: Path) -> CheckRun:
+    """Run the test modules of `suite` (a graders folder) against `submission` on `backend`."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="opsdrill-check-") as tmp:
         private = Path(tmp)
@@ -89,7 +97,7 @@ def run_checks(exercise: Exercise, submission: Submission, backend: str) -> Chec
         timed_out = False
         with log.open("wb") as sink:
             proc = subprocess.Popen(
-                pytest_argv(exercise), cwd=private, env=_env(context_file, private),
+                pytest_argv(suite), cwd=private, env=_env(context_file, private),
                 stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
             try:
@@ -99,7 +107,6 @@ def run_checks(exercise: Exercise, submission: Submission, backend: str) -> Chec
             finally:
                 _stop(proc)
         results = _collect(context.results_path, log, timed_out, proc.returncode)
-    _fill_missing(results, [check.id for check in exercise.rubric.checks])
     return CheckRun(results, time.monotonic() - started)
 
 

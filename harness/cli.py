@@ -1,0 +1,169 @@
+"""The `opsdrill` command. Only maps commands onto the stages; no logic of its own.
+
+Exit codes are `harness.exitcodes.ExitCode`. Errors opsdrill expects (bad input, bad content,
+infrastructure) print one sentence and exit with their code; anything else is a bug (70).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from harness import exercise as exercise_mod
+from harness.content import exercise_ids
+from harness.errors import BadInputError, OpsdrillError
+from harness.exitcodes import ExitCode
+from harness.grade import grade as grade_submission
+from harness.report import terminal
+from harness.report.files import ReportFormat, write_reports
+from harness.sandbox import available_backends, default_backend
+from harness.selfcheck import run_public_checks
+from harness.validate import validate_exercise
+
+app = typer.Typer(
+    name="opsdrill",
+    help="MLOps assessment kit: grade fixes to broken ML systems.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run a command body; expected errors become one red sentence and their exit code."""
+    try:
+        return action()
+    except OpsdrillError as exc:
+        err.print(f"[red]error:[/red] {terminal.safe(str(exc))}")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]: nothing half-written was kept.")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _backend(name: str | None) -> str:
+    if name is None:
+        return default_backend()
+    if name not in available_backends():
+        raise BadInputError(
+            f"Backend '{name}' is not available here; use one of: {', '.join(available_backends())}."
+        )
+    return name
+
+
+def _formats(spec: str) -> list[ReportFormat]:
+    try:
+        return [ReportFormat(part.strip()) for part in spec.split(",") if part.strip()]
+    except ValueError:
+        choices = ", ".join(f.value for f in ReportFormat)
+        raise BadInputError(f"Unknown report format in '{spec}'; use a comma-separated list of: {choices}.") from None
+
+
+@app.command("list")
+def list_exercises() -> None:
+    """List the exercises: id, title, minutes, criteria."""
+
+    def body() -> None:
+        table = Table("id", "title", "minutes", "maturity", "criteria")
+        table.columns[0].no_wrap = True
+        for exercise_id in exercise_ids():
+            spec = exercise_mod.load(exercise_id).spec
+            table.add_row(
+                spec.id, spec.title, str(spec.minutes), f"{spec.level.start} -> {spec.level.end}",
+                ", ".join(c.value for c in spec.criteria),
+            )  # fmt: skip
+        out.print(table)
+
+    _guard(body)
+
+
+@app.command()
+def grade(
+    exercise: Annotated[str, typer.Argument(help="Exercise id (see `opsdrill list`).")],
+    submission: Annotated[Path, typer.Argument(help="Submission folder, .zip or .tar.gz.")],
+    backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the reports.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: json, md.")] = "json,md",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table on the terminal.")] = False,
+) -> None:
+    """Grade one submission and write its scorecard."""
+
+    def body() -> None:
+        formats = _formats(fmt)
+        loaded = exercise_mod.load(exercise)
+        card = grade_submission(loaded, submission, _backend(backend))
+        if not quiet:
+            terminal.render(card, out)
+        if out_dir is not None:
+            for path in write_reports(card, out_dir, formats):
+                out.print(f"wrote {terminal.safe(str(path))}")
+
+    _guard(body)
+
+
+@app.command()
+def validate(
+    exercise: Annotated[str | None, typer.Argument(help="Exercise id; omit with --all.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Validate every exercise.")] = False,
+    backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+) -> None:
+    """Author check: the solution scores 100%, the starter low, every variant in its range."""
+
+    def body() -> int:
+        if (exercise is None) == (not all_):
+            raise BadInputError("Name one exercise or pass --all (not both).")
+        chosen = exercise_ids() if all_ else [exercise or ""]
+        ok = True
+        for exercise_id in chosen:
+            report = validate_exercise(exercise_mod.load(exercise_id), _backend(backend))
+            table = Table("submission", "expected", "score", "result", title=f"{exercise_id} ({report.backend})")
+            for row in report.rows:
+                mark = "[green]ok[/green]" if row.ok else "[red]OUT OF RANGE[/red]"
+                table.add_row(row.name, row.expected, f"{row.percent:g}%", mark)
+            out.print(table)
+            ok = ok and report.ok
+        return int(ExitCode.OK if ok else ExitCode.VALIDATION_FAILED)
+
+    raise typer.Exit(_guard(body))
+
+
+@app.command()
+def check(
+    exercise: Annotated[str, typer.Argument(help="Exercise id.")],
+    project: Annotated[Path, typer.Argument(help="Your project folder.")] = Path("."),
+    backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+) -> None:
+    """Candidate self-check: run the exercise's public checks on your project."""
+
+    def body() -> int:
+        outcomes = run_public_checks(exercise_mod.load(exercise), project, _backend(backend))
+        for name, outcome in outcomes.items():
+            mark = "[green]pass[/green]" if outcome.status == "passed" else f"[red]{outcome.status}[/red]"
+            hint = f": {terminal.safe(outcome.detail)}" if outcome.detail else ""
+            out.print(f"{mark} {name}{hint}")
+        return 0
+
+    raise typer.Exit(_guard(body))
+
+
+def main() -> None:
+    """Console-script entry point: any unexpected exception is reported as a bug, once."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        err.print(
+            f"[red]internal error:[/red] {terminal.safe(type(exc).__name__)}: {terminal.safe(str(exc))}. "
+            "This is a bug in opsdrill; please report it with the command you ran."
+        )
+        sys.exit(int(ExitCode.INTERNAL_ERROR))

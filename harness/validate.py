@@ -1,0 +1,70 @@
+"""`opsdrill validate`: the kit's core promise, checked. The reference solution scores 100%, the
+starter at most its ceiling, and every variant inside its declared range."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.exercise import Exercise, Variant
+from harness.grade import grade
+from harness.report import jsonfile
+from harness.report.model import Scorecard
+from harness.variants import materialized
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    expected: str
+    scorecard: Scorecard
+    ok: bool
+
+    @property
+    def percent(self) -> float:
+        return self.scorecard.total.percent or 0.0
+
+
+@dataclass
+class ValidationReport:
+    exercise: str
+    backend: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+
+def _graded(exercise: Exercise, folder: Path, backend: str) -> Scorecard:
+    card = grade(exercise, folder, backend)
+    jsonfile.to_document(card)  # every scorecard the kit produces must meet its schema
+    return card
+
+
+def _variant_row(exercise: Exercise, variant: Variant, backend: str) -> Row:
+    expect = variant.spec.expect
+    with materialized(exercise, variant) as folder:
+        card = _graded(exercise, folder, backend)
+    percent = card.total.percent or 0.0
+    return Row(f"variant {variant.name}", f"{expect.min_percent:g}-{expect.max_percent:g}%", card, expect.holds(percent))
+
+
+def validate_exercise(exercise: Exercise, backend: str, jobs: int = 2) -> ValidationReport:
+    ceiling = exercise.spec.starter_max_percent
+
+    def solution() -> Row:
+        card = _graded(exercise, exercise.paths.solution, backend)
+        return Row("solution", "100%", card, card.total.percent == 100)
+
+    def starter() -> Row:
+        card = _graded(exercise, exercise.paths.starter, backend)
+        return Row("starter", f"<= {ceiling:g}%", card, (card.total.percent or 0.0) <= ceiling)
+
+    tasks: list[Callable[[], Row]] = [solution, starter]
+    tasks += [lambda v=variant: _variant_row(exercise, v, backend) for variant in exercise.variants()]
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        rows = list(pool.map(lambda task: task(), tasks))
+    return ValidationReport(exercise.id, backend, rows)
