@@ -119,7 +119,9 @@ def test_notebook_runs_clean(grading: Grading, first_run: TrainingRun) -> None:
     timeout = int(grading.params["notebook_timeout_s"])
     sandbox.write_file(DRIVER, NOTEBOOK_DRIVER.encode())
     result = sandbox.exec(
-        ["python", DRIVER, NOTEBOOK, str(timeout)], env={"CHURN_OUT": NOTEBOOK_OUT}, timeout_s=timeout + 30
+        ["python", DRIVER, NOTEBOOK, str(timeout)],
+        env={"CHURN_OUT": NOTEBOOK_OUT, "PYTHONHASHSEED": "99"},
+        timeout_s=timeout + 30,
     )
     last = (result.stderr.strip().splitlines() or ["no output"])[-1]
     assert result.ok, f"{NOTEBOOK} does not run top to bottom: {last}"

@@ -13,10 +13,6 @@ class DataMismatchError(RuntimeError):
     """The data file is not the snapshot the config pins."""
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_snapshot(path: Path, expected_sha256: str) -> pd.DataFrame:
     content = path.read_bytes()
     actual = hashlib.sha256(content).hexdigest()
