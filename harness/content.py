@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -9,15 +10,27 @@ from pathlib import Path
 from harness.errors import ContentError, UnknownExerciseError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Point this at a folder with exercises/, graders/ and rubrics/ to author exercises outside the kit.
+CONTENT_ENV = "OPSDRILL_CONTENT_ROOT"
 
 
-@cache
 def content_root() -> Path:
     """The folder holding `exercises/`, `graders/` and `rubrics/`.
 
-    A wheel carries them in `harness/_content`; a clone or an editable install has them beside
-    the `harness` package.
+    `$OPSDRILL_CONTENT_ROOT` when set; else a wheel's `harness/_content`, or, in a clone or an
+    editable install, the folder beside the `harness` package.
     """
+    override = os.environ.get(CONTENT_ENV)
+    if override:
+        root = Path(override).resolve()
+        if not (root / "exercises").is_dir():
+            raise ContentError(f"{CONTENT_ENV}={override} has no exercises/ folder; point it at a content root.")
+        return root
+    return _bundled_root()
+
+
+@cache
+def _bundled_root() -> Path:
     for candidate in (PACKAGE_DIR / "_content", PACKAGE_DIR.parent):
         if (candidate / "exercises").is_dir() and (candidate / "rubrics").is_dir():
             return candidate

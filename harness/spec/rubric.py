@@ -54,20 +54,6 @@ class Rubric(Strict):
     manual: list[ManualItem] = Field(default_factory=list)
     maturity: dict[int, list[CheckId]] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Rubric:
-        ids = [check.id for check in self.checks]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"check ids must be unique, repeated: {', '.join(duplicates)}")
-        for level, required in self.maturity.items():
-            if level not in range(2, 6):
-                raise ValueError(f"maturity level {level} is not one of 2, 3, 4, 5")
-            unknown = sorted(set(required) - set(ids))
-            if unknown:
-                raise ValueError(f"maturity level {level} names unknown checks: {', '.join(unknown)}")
-        return self
-
     @property
     def max_points(self) -> float:
         return sum(check.points for check in self.checks)
@@ -120,7 +106,21 @@ def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
                 f"check '{check.id}' has no grader test; add `def test_{check.id}` to a test_*.py "
                 f"in {graders_dir} or remove the check.",
             )
-    unscored = sorted(set(tests) - {c.id for c in rubric.checks})
+    ids = [check.id for check in rubric.checks]
+    for index, check_id in enumerate(ids):
+        if check_id in ids[:index]:
+            raise yamlfile.error_at(path, ["checks", index, "id"], f"check id '{check_id}' is repeated; make ids unique.")
+    for level, required in rubric.maturity.items():
+        if level not in range(2, 6):
+            raise yamlfile.error_at(path, ["maturity", level], f"maturity level {level} is not one of 2, 3, 4, 5.")
+        unknown = sorted(set(required) - set(ids))
+        if unknown:
+            raise yamlfile.error_at(
+                path,
+                ["maturity", level],
+                f"maturity level {level} names unknown checks: {', '.join(unknown)}; use ids from `checks`.",
+            )
+    unscored = sorted(set(tests) - set(ids))
     if unscored:
         raise yamlfile.error_at(
             path,

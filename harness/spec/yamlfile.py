@@ -59,7 +59,9 @@ def load_model(path: Path, model: type[ModelT], hint: Hint | None = None) -> Mod
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        error = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key also reports the real key as missing; the misspelling is the news.
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         raise ContentError(describe(path, root, error, hint)) from exc
 
 
