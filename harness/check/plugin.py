@@ -25,6 +25,7 @@ from harness.spec.rubric import TEST_PREFIX
 
 MAX_DETAIL = 600
 MAX_STATIC_READ = 1024 * 1024
+UNFINISHED = "the check did not finish"
 
 
 class Grading:
@@ -135,7 +136,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     previous = outcomes.get(check)
     duration = report.duration + (previous.duration_s if previous else 0.0)
     decisive = report.when == "call" or not report.passed
-    if previous is None or (decisive and (report.when != "teardown" or previous.status == "passed")):
+    if report.when == "setup" and report.passed:
+        # Until the call reports, the check has not passed: an interrupted run leaves this error.
+        outcomes[check] = CheckOutcome(status="error", duration_s=duration, detail=UNFINISHED)
+    elif previous is None or (decisive and (report.when != "teardown" or previous.status == "passed")):
         detail = "" if report.passed else _detail(report)
         outcomes[check] = CheckOutcome(status=_status(report), duration_s=duration, detail=detail)
     else:

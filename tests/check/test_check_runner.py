@@ -1,0 +1,82 @@
+"""The check process: outcomes come back through the plugin, whatever the graders or candidate do."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from harness import exercise as exercise_mod
+from harness.exercise import Exercise
+from harness.grade import grade
+
+
+def _add_grader(toy_root: Path, source: str, rubric_entry: str) -> Exercise:
+    (toy_root / "graders" / "toy" / "test_more.py").write_text(source)
+    rubric = toy_root / "rubrics" / "toy.yaml"
+    rubric.write_text(rubric.read_text().replace("maturity:", rubric_entry + "maturity:"))
+    return exercise_mod.load("toy")
+
+
+def _entry(check_id: str) -> str:
+    return (
+        f"  - id: {check_id}\n    criterion: iac\n    points: 1\n    title: {check_id}\n"
+        "    feedback: {passed: p, failed: f}\n"
+    )
+
+
+def test_solution_and_starter(toy: Exercise) -> None:
+    solution = grade(toy, toy.paths.solution, "local")
+    assert solution.total.percent == 100 and solution.maturity_level == 2 and solution.complete
+    starter = grade(toy, toy.paths.starter, "local")
+    assert starter.total.percent == 0 and starter.maturity_level == 1
+    failed = {c.id: c for c in starter.checks}
+    assert failed["script_runs"].status == "failed"
+    assert failed["script_runs"].feedback == "run.sh must print ok."
+    assert failed["script_runs"].detail == "run.sh printed 'nope'"
+    assert failed["answer"].detail == "answer.txt is wrong"
+
+
+def test_failing_fixture_is_an_error_and_skip_marks_incomplete(toy_root: Path) -> None:
+    source = (
+        "import pytest\n\n"
+        "@pytest.fixture\ndef broken():\n    raise RuntimeError('grader bug')\n\n"
+        "def test_uses_broken(broken):\n    pass\n\n"
+        "def test_skipped():\n    pytest.skip('needs docker')\n"
+    )
+    toy = _add_grader(toy_root, source, _entry("uses_broken") + _entry("skipped"))
+    card = grade(toy, toy.paths.solution, "local")
+    status = {c.id: c.status for c in card.checks}
+    assert status == {"answer": "passed", "script_runs": "passed", "uses_broken": "error", "skipped": "skipped"}
+    assert next(c for c in card.checks if c.id == "skipped").detail == "needs docker"
+    assert not card.complete and card.total.points == 10
+
+
+def test_dying_check_process_is_flagged_not_raised(toy_root: Path) -> None:
+    toy = _add_grader(toy_root, "import os\n\ndef test_dies():\n    os._exit(9)\n", _entry("dies"))
+    card = grade(toy, toy.paths.solution, "local")
+    assert {c.status for c in card.checks} == {"error"}
+    assert [f.kind for f in card.flags] == ["grader_process_failed"]
+    assert not card.complete and card.total.points == 0
+
+
+def test_grading_timeout_stops_the_check_process(toy_root: Path) -> None:
+    spec = toy_root / "exercises" / "toy" / "exercise.yaml"
+    spec.write_text(spec.read_text().replace("grading_timeout_s: 60", "grading_timeout_s: 2"))
+    toy = _add_grader(toy_root, "import time\n\ndef test_slow():\n    time.sleep(60)\n", _entry("slow"))
+    card = grade(toy, toy.paths.solution, "local")
+    assert "grading_timeout" in [f.kind for f in card.flags]
+    assert next(c for c in card.checks if c.id == "slow").status == "error"
+    assert card.duration_s < 40
+
+
+def test_submission_pytest_config_is_never_loaded(toy: Exercise, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile"
+    shutil.copytree(toy.paths.starter, hostile)
+    (hostile / "conftest.py").write_text(
+        "import pytest\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n"
+    )
+    (hostile / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
+    (hostile / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-p conftest'\n")
+    card = grade(toy, hostile, "local")
+    assert card.total.points == 0

@@ -1,0 +1,66 @@
+"""Reports: JSON meets the schema, Markdown and terminal output neutralise candidate text."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from harness.exercise import Exercise
+from harness.grade import grade
+from harness.report import markdown, terminal
+from harness.report.files import ReportFormat, write_reports
+from harness.report.jsonfile import schema_errors
+from harness.report.model import Scorecard
+
+HOSTILE = "<script>alert(1)</script> [red]x[/red] \x1b[2J | **bold** ![img](http://x) \n# heading"
+
+
+@pytest.fixture
+def card(toy: Exercise) -> Scorecard:
+    return grade(toy, toy.paths.starter, "local")
+
+
+def test_written_reports_are_valid(card: Scorecard, tmp_path: Path, valid_scorecard: Callable[[Path], Any]) -> None:
+    paths = write_reports(card, tmp_path / "out", [ReportFormat.JSON, ReportFormat.MD])
+    document = valid_scorecard(paths[0])
+    assert document["backend"] == "local" and document["total"]["percent"] == 0
+    assert paths[1].read_text().startswith("# Toy exercise")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scorecard.json", "scorecard.md"]
+
+
+def test_schema_rejects_broken_documents(card: Scorecard) -> None:
+    document = json.loads(card.model_dump_json())
+    for breakage in ("criteria", "status", "percent"):
+        broken = copy.deepcopy(document)
+        if breakage == "criteria":
+            del broken["criteria"]["iac"]
+        elif breakage == "status":
+            broken["checks"][0]["status"] = "sort-of"
+        else:
+            broken["total"]["percent"] = 140
+        assert schema_errors(broken), breakage
+
+
+def test_markdown_escapes_candidate_text(card: Scorecard) -> None:
+    hostile = card.model_copy(
+        update={"submission": card.submission.model_copy(update={"source": HOSTILE}),
+                "checks": [c.model_copy(update={"detail": HOSTILE}) for c in card.checks]}
+    )  # fmt: skip
+    text = markdown.render(hostile)
+    assert "<script>" not in text and "\x1b" not in text and "\n# heading" not in text
+    assert "\\<script\\>" in text and "\\*\\*bold\\*\\*" in text and "\\|" in text
+
+
+def test_terminal_strips_ansi_and_markup(card: Scorecard) -> None:
+    assert terminal.safe(HOSTILE).count("\x1b") == 0
+    console = Console(record=True, width=200, color_system=None)
+    hostile = card.model_copy(update={"submission": card.submission.model_copy(update={"source": HOSTILE})})
+    terminal.render(hostile, console)
+    output = console.export_text()
+    assert "[red]x[/red]" in output and "\x1b" not in output

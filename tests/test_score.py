@@ -1,0 +1,52 @@
+"""Scoring: points per check, totals per criterion (all five), maturity level."""
+
+from __future__ import annotations
+
+from harness import score
+from harness.check.protocol import CheckOutcome, CheckResults, Flag
+from harness.spec.rubric import Rubric
+
+RUBRIC = Rubric.model_validate(
+    {
+        "exercise": "demo",
+        "checks": [
+            {"id": c, "criterion": k, "points": p, "title": c, "feedback": {"passed": "yes", "failed": "no"}}
+            for c, k, p in [("a", "deployment", 5), ("b", "ci_cd", 10), ("c", "ci_cd", 5), ("d", "iac", 2.5)]
+        ],
+        "maturity": {2: ["a"], 3: ["b", "c"], 5: ["d"]},
+    }
+)
+
+
+def _results(**statuses: str) -> CheckResults:
+    return CheckResults(outcomes={k: CheckOutcome(status=v, detail=f"{k} detail") for k, v in statuses.items()})  # type: ignore[arg-type]
+
+
+def test_points_only_for_passed_checks() -> None:
+    checks = score.score_checks(RUBRIC, _results(a="passed", b="failed", c="error", d="skipped"))
+    assert [(c.id, c.points, c.feedback) for c in checks] == [("a", 5, "yes"), ("b", 0, "no"), ("c", 0, "no"), ("d", 0, "no")]
+    assert score.total(checks).model_dump() == {"points": 5, "max_points": 22.5, "percent": 22.2}
+
+
+def test_criteria_cover_all_five_with_null_percent_when_untested() -> None:
+    checks = score.score_checks(RUBRIC, _results(a="passed", b="passed", c="failed", d="passed"))
+    criteria = score.by_criterion(checks)
+    assert set(criteria) == {"deployment", "ci_cd", "monitoring", "iac", "maintenance"}
+    assert criteria["ci_cd"].model_dump() == {"points": 10, "max_points": 15, "percent": 66.7}
+    assert criteria["monitoring"].model_dump() == {"points": 0, "max_points": 0, "percent": None}
+
+
+def test_maturity_needs_every_lower_level_and_stops_at_a_gap() -> None:
+    def level(**statuses: str) -> int:
+        return score.maturity_level(RUBRIC, score.score_checks(RUBRIC, _results(**statuses)))
+
+    assert level(a="failed", b="passed", c="passed", d="passed") == 1
+    assert level(a="passed", b="passed", c="failed", d="passed") == 2
+    assert level(a="passed", b="passed", c="passed", d="passed") == 3  # no level 4 defined: stops
+
+
+def test_completeness() -> None:
+    results = _results(a="passed", b="passed", c="passed", d="passed")
+    assert score.is_complete(score.score_checks(RUBRIC, results), results)
+    results.flags.append(Flag(kind="grader_process_failed", detail="boom"))
+    assert not score.is_complete(score.score_checks(RUBRIC, results), results)
