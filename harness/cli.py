@@ -54,9 +54,7 @@ def _backend(name: str | None) -> str:
     if name is None:
         return default_backend()
     if name not in available_backends():
-        raise BadInputError(
-            f"Backend '{name}' is not available here; use one of: {', '.join(available_backends())}."
-        )
+        raise BadInputError(f"Backend '{name}' is not available here; use one of: {', '.join(available_backends())}.")
     return name
 
 
@@ -139,7 +137,7 @@ def validate(
 @app.command()
 def check(
     exercise: Annotated[str, typer.Argument(help="Exercise id.")],
-    project: Annotated[Path, typer.Argument(help="Your project folder.")] = Path("."),
+    project: Annotated[Path, typer.Argument(help="Your project folder.")] = Path(),
     backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
 ) -> None:
     """Candidate self-check: run the exercise's public checks on your project."""
@@ -161,7 +159,7 @@ def main() -> None:
         app()
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         err.print(
             f"[red]internal error:[/red] {terminal.safe(type(exc).__name__)}: {terminal.safe(str(exc))}. "
             "This is a bug in opsdrill; please report it with the command you ran."

@@ -90,7 +90,6 @@ def exercise_paths(exercise_id: str, root: Path | None = None) -> ExercisePaths:
     known = exercise_ids(root)
     if exercise_id not in known:
         raise UnknownExerciseError(
-            f"There is no exercise '{exercise_id}'; choose one of: {', '.join(known)} "
-            "(see `opsdrill list`)."
+            f"There is no exercise '{exercise_id}'; choose one of: {', '.join(known)} (see `opsdrill list`)."
         )
     return ExercisePaths(exercise_id, root)

@@ -77,6 +77,4 @@ def manual_items(rubric: Rubric) -> list[ManualResult]:
 
 
 def is_complete(checks: list[CheckResult], results: CheckResults) -> bool:
-    return all(c.status != "skipped" for c in checks) and not any(
-        f.kind in INCOMPLETE_FLAGS for f in results.flags
-    )
+    return all(c.status != "skipped" for c in checks) and not any(f.kind in INCOMPLETE_FLAGS for f in results.flags)

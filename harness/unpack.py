@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from harness.errors import SubmissionError
 
@@ -71,7 +71,7 @@ def _safe_relative(name: str, origin: str) -> PurePosixPath:
     return PurePosixPath(*parts) if parts else PurePosixPath(".")
 
 
-def _copy_stream(src: BinaryIO, dest: Path, budget: _Budget, executable: bool) -> None:
+def _copy_stream(src: IO[bytes], dest: Path, budget: _Budget, executable: bool) -> None:
     budget.add_file()
     dest.parent.mkdir(parents=True, exist_ok=True)
     with dest.open("xb") as out:
@@ -100,7 +100,7 @@ def _from_directory(source: Path, dest: Path, budget: _Budget) -> None:
             info = path.lstat()
             target = dest / rel
             if stat.S_ISLNK(info.st_mode):
-                link = os.readlink(path)
+                link = str(path.readlink())
                 if not _link_target_ok(rel, link):
                     raise SubmissionError(f"{path} is a link to '{link}', outside the submission; remove it.")
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,7 @@ def content_sha256(root: Path) -> str:
     for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
         rel = path.relative_to(root).as_posix()
         if path.is_symlink():
-            digest.update(f"L {rel} -> {os.readlink(path)}\n".encode())
+            digest.update(f"L {rel} -> {path.readlink()}\n".encode())
         elif path.is_file():
             file_hash = hashlib.sha256()
             with path.open("rb") as handle:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from harness.exercise import Exercise, Variant
@@ -49,7 +50,16 @@ def _variant_row(exercise: Exercise, variant: Variant, backend: str) -> Row:
     with materialized(exercise, variant) as folder:
         card = _graded(exercise, folder, backend)
     percent = card.total.percent or 0.0
-    return Row(f"variant {variant.name}", f"{expect.min_percent:g}-{expect.max_percent:g}%", card, expect.holds(percent))
+    return Row(
+        f"variant {variant.name}",
+        f"{expect.min_percent:g}-{expect.max_percent:g}%",
+        card,
+        expect.holds(percent),
+    )
+
+
+def _call(task: Callable[[], Row]) -> Row:
+    return task()
 
 
 def validate_exercise(exercise: Exercise, backend: str, jobs: int = 2) -> ValidationReport:
@@ -64,7 +74,7 @@ def validate_exercise(exercise: Exercise, backend: str, jobs: int = 2) -> Valida
         return Row("starter", f"<= {ceiling:g}%", card, (card.total.percent or 0.0) <= ceiling)
 
     tasks: list[Callable[[], Row]] = [solution, starter]
-    tasks += [lambda v=variant: _variant_row(exercise, v, backend) for variant in exercise.variants()]
+    tasks += [partial(_variant_row, exercise, variant, backend) for variant in exercise.variants()]
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-        rows = list(pool.map(lambda task: task(), tasks))
+        rows = list(pool.map(_call, tasks))
     return ValidationReport(exercise.id, backend, rows)

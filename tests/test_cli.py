@@ -29,7 +29,11 @@ def test_list_shows_the_bundled_exercise(cli: CliRunner) -> None:
     [
         (["grade", "no-such-exercise", "."], ExitCode.BAD_INPUT, "There is no exercise 'no-such-exercise'"),
         (["grade", "unreproducible-run", "/nonexistent/sub"], ExitCode.BAD_INPUT, "does not exist"),
-        (["grade", "unreproducible-run", ".", "--format", "pdf"], ExitCode.BAD_INPUT, "Unknown report format"),
+        (
+            ["grade", "unreproducible-run", ".", "--format", "pdf"],
+            ExitCode.BAD_INPUT,
+            "Unknown report format",
+        ),
         (["grade", "unreproducible-run", ".", "--backend", "vm"], ExitCode.BAD_INPUT, "not available here"),
         (["validate"], ExitCode.BAD_INPUT, "Name one exercise or pass --all"),
     ],

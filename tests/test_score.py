@@ -24,7 +24,12 @@ def _results(**statuses: str) -> CheckResults:
 
 def test_points_only_for_passed_checks() -> None:
     checks = score.score_checks(RUBRIC, _results(a="passed", b="failed", c="error", d="skipped"))
-    assert [(c.id, c.points, c.feedback) for c in checks] == [("a", 5, "yes"), ("b", 0, "no"), ("c", 0, "no"), ("d", 0, "no")]
+    assert [(c.id, c.points, c.feedback) for c in checks] == [
+        ("a", 5, "yes"),
+        ("b", 0, "no"),
+        ("c", 0, "no"),
+        ("d", 0, "no"),
+    ]
     assert score.total(checks).model_dump() == {"points": 5, "max_points": 22.5, "percent": 22.2}
 
 

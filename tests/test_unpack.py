@@ -97,7 +97,11 @@ def test_tar_with_absolute_path_is_refused(tmp_path: Path) -> None:
 
 
 def test_tar_links_out_and_devices_are_refused(tmp_path: Path) -> None:
-    for kind, target in ((tarfile.SYMTYPE, "/etc/passwd"), (tarfile.LNKTYPE, "/etc/passwd"), (tarfile.CHRTYPE, "")):
+    for kind, target in (
+        (tarfile.SYMTYPE, "/etc/passwd"),
+        (tarfile.LNKTYPE, "/etc/passwd"),
+        (tarfile.CHRTYPE, ""),
+    ):
         path = tmp_path / f"evil-{kind!r}.tar"
         with tarfile.open(path, "w") as archive:
             info = tarfile.TarInfo("innocent")
@@ -148,7 +152,10 @@ def test_total_size_cap_counts_real_bytes(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_too_deep(tmp_path: Path) -> None:
     deep = "/".join(["d"] * (unpack.MAX_DEPTH + 2)) + "/f.txt"
-    with pytest.raises(SubmissionError, match="deeper than"), unpack.unpacked(_zip(tmp_path / "deep.zip", {deep: b"x"})):
+    with (
+        pytest.raises(SubmissionError, match="deeper than"),
+        unpack.unpacked(_zip(tmp_path / "deep.zip", {deep: b"x"})),
+    ):
         pass
 
 

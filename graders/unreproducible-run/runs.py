@@ -66,7 +66,9 @@ class TrainingRun:
         return self.result.ok and self.sandbox.exists(ARTIFACT) and self.json(METRICS) is not None
 
 
-def train(grading: Grading, label: str, env: dict[str, str], config_edit: Callable[[Sandbox], None] | None = None) -> TrainingRun:
+def train(
+    grading: Grading, label: str, env: dict[str, str], config_edit: Callable[[Sandbox], None] | None = None
+) -> TrainingRun:
     sandbox = grading.sandbox(label)
     if config_edit is not None:
         config_edit(sandbox)

@@ -89,4 +89,3 @@ def test_quality_preserved(grading: Grading, first_run: TrainingRun) -> None:
     auc = float(roc_auc_score(labels, scores))
     floor = float(params["reference_auc"]) - float(params["auc_margin"])
     assert auc >= floor, f"holdout ROC AUC {auc:.3f} is below {floor:.3f} (the reference's minus the margin)"
-

@@ -102,9 +102,10 @@ def test_run_metadata_complete(grading: Grading, first_run: TrainingRun) -> None
     )
     packages = record.get("packages")
     assert isinstance(packages, dict), f"{RUN_RECORD}: `packages` (name -> version) is missing"
-    versions = {canonicalize_name(str(k)): v for k, v in packages.items()}
+    versions: dict[str, Any] = {canonicalize_name(str(k)): v for k, v in packages.items()}
     probe = first_run.sandbox.exec(
-        ["python", "-I", "-c", "import importlib.metadata as m; print(m.version('scikit-learn'))"], timeout_s=60
+        ["python", "-I", "-c", "import importlib.metadata as m; print(m.version('scikit-learn'))"],
+        timeout_s=60,
     )
     assert versions.get("scikit-learn") == probe.stdout.strip(), (
         f"{RUN_RECORD}: packages must give the scikit-learn version training ran with"

@@ -30,7 +30,10 @@ class ObservedSandbox(Sandbox):
             if len(self.journal.flags) < MAX_FLAGS:
                 command = shlex.join(argv)[:200]
                 self.journal.flags.append(
-                    Flag(kind=event, detail=f"`{command}` hit the {event.replace('_', ' ')} during {self.check}")
+                    Flag(
+                        kind=event,
+                        detail=f"`{command}` hit the {event.replace('_', ' ')} during {self.check}",
+                    )
                 )
         return result
 

@@ -65,9 +65,7 @@ class Grading:
     def submission_glob(self, pattern: str) -> list[str]:
         """Relative paths of the pristine submission's regular files matching `pattern`."""
         root = self.context.submission_dir
-        return sorted(
-            p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file() and not p.is_symlink()
-        )
+        return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
 
     def flag(self, kind: str, detail: str) -> None:
         self.journal.flags.append(Flag(kind=kind, detail=detail))

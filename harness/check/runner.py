@@ -7,6 +7,7 @@ never on its path; the checks reach it only through sandboxes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -58,14 +59,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM first so the plugin closes its sandboxes, then SIGKILL whatever is left."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=TERMINATE_GRACE_S)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()
 
 
@@ -128,6 +125,4 @@ def _collect(results_path: Path, log: Path, timed_out: bool, returncode: int) ->
 
 def _fill_missing(results: CheckResults, check_ids: list[str]) -> None:
     for check_id in check_ids:
-        results.outcomes.setdefault(
-            check_id, CheckOutcome(status="error", detail="the check did not report a result")
-        )
+        results.outcomes.setdefault(check_id, CheckOutcome(status="error", detail="the check did not report a result"))

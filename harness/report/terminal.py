@@ -40,8 +40,14 @@ def render(card: Scorecard, console: Console) -> None:
             f"{check.points:g}/{check.max_points:g}",
         )
     table.add_section()
-    table.add_row("[bold]total[/bold]", "", "", f"[bold]{card.total.points:g}/{card.total.max_points:g} "
-                  f"({card.total.percent:g}%)[/bold]" if card.total.percent is not None else "")
+    table.add_row(
+        "[bold]total[/bold]",
+        "",
+        "",
+        f"[bold]{card.total.points:g}/{card.total.max_points:g} ({card.total.percent:g}%)[/bold]"
+        if card.total.percent is not None
+        else "",
+    )
     console.print(table)
     for flag in card.flags:
         console.print(f"[yellow]flag[/yellow] {safe(flag.kind)}: {safe(flag.detail)}")

@@ -8,6 +8,8 @@ current user and can read what that user can read). Use the docker backend for s
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import resource
 import shutil
@@ -19,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
 from harness.errors import SandboxError
 from harness.sandbox.base import Backend, ExecResult, Sandbox, workspace_path
@@ -58,7 +59,7 @@ def _rlimits(limits: Limits, cpu_s: float) -> Callable[[], None]:
 class _CappedReader(threading.Thread):
     """Drains one pipe, keeping at most `cap` bytes; calls `on_overflow` once past it."""
 
-    def __init__(self, pipe: IO[bytes], cap: int, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, pipe: io.BufferedReader, cap: int, on_overflow: Callable[[], None]) -> None:
         super().__init__(daemon=True)
         self._pipe, self._cap, self._on_overflow = pipe, cap, on_overflow
         self.data = bytearray()
@@ -74,10 +75,8 @@ class _CappedReader(threading.Thread):
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class LocalSandbox(Sandbox):
@@ -129,7 +128,7 @@ class LocalSandbox(Sandbox):
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
-                preexec_fn=_rlimits(self.limits, wall),  # noqa: PLW1509 - rlimits need it
+                preexec_fn=_rlimits(self.limits, wall),
             )
         except OSError as exc:
             return ExecResult(tuple(argv), 127, "", f"cannot start {argv[0]}: {exc}\n", 0.0)
@@ -140,8 +139,12 @@ class LocalSandbox(Sandbox):
                 events.append("output_limit")
             _kill_group(proc.pid)
 
-        assert proc.stdout is not None and proc.stderr is not None
-        readers = [_CappedReader(pipe, self.limits.output_bytes, overflow) for pipe in (proc.stdout, proc.stderr)]
+        pipes = [proc.stdout, proc.stderr]
+        readers = [
+            _CappedReader(pipe, self.limits.output_bytes, overflow)
+            for pipe in pipes
+            if isinstance(pipe, io.BufferedReader)
+        ]
         for reader in readers:
             reader.start()
         timed_out = False
@@ -155,8 +158,9 @@ class LocalSandbox(Sandbox):
             proc.wait()
             for reader in readers:
                 reader.join(timeout=5)
-            proc.stdout.close()
-            proc.stderr.close()
+            for pipe in pipes:
+                if pipe is not None:
+                    pipe.close()
         code = proc.returncode
         signum = -code if code < 0 else None
         if signum in (signal.SIGXCPU, signal.SIGXFSZ):

@@ -94,9 +94,7 @@ def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
     """Load and cross-check a rubric against the exercise id and its grader tests."""
     rubric = yamlfile.load_model(path, Rubric, _hint)
     if rubric.exercise != exercise_id:
-        raise yamlfile.error_at(
-            path, ["exercise"], f"rubric is for '{rubric.exercise}'; set exercise: {exercise_id}."
-        )
+        raise yamlfile.error_at(path, ["exercise"], f"rubric is for '{rubric.exercise}'; set exercise: {exercise_id}.")
     tests = grader_tests(graders_dir)
     for index, check in enumerate(rubric.checks):
         if check.id not in tests:
@@ -109,7 +107,9 @@ def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
     ids = [check.id for check in rubric.checks]
     for index, check_id in enumerate(ids):
         if check_id in ids[:index]:
-            raise yamlfile.error_at(path, ["checks", index, "id"], f"check id '{check_id}' is repeated; make ids unique.")
+            raise yamlfile.error_at(
+                path, ["checks", index, "id"], f"check id '{check_id}' is repeated; make ids unique."
+            )
     for level, required in rubric.maturity.items():
         if level not in range(2, 6):
             raise yamlfile.error_at(path, ["maturity", level], f"maturity level {level} is not one of 2, 3, 4, 5.")

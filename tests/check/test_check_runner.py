@@ -46,7 +46,12 @@ def test_failing_fixture_is_an_error_and_skip_marks_incomplete(toy_root: Path) -
     toy = _add_grader(toy_root, source, _entry("uses_broken") + _entry("skipped"))
     card = grade(toy, toy.paths.solution, "local")
     status = {c.id: c.status for c in card.checks}
-    assert status == {"answer": "passed", "script_runs": "passed", "uses_broken": "error", "skipped": "skipped"}
+    assert status == {
+        "answer": "passed",
+        "script_runs": "passed",
+        "uses_broken": "error",
+        "skipped": "skipped",
+    }
     assert next(c for c in card.checks if c.id == "skipped").detail == "needs docker"
     assert not card.complete and card.total.points == 10
 

@@ -92,7 +92,13 @@ def test_close_removes_everything_even_read_only_folders(tmp_path: Path) -> None
     source = tmp_path / "src"
     source.mkdir()
     box = get_backend("local").create(str(source), limits=LIMITS, label="close")
-    box.exec(["sh", "-c", "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner && chmod 500 locked"])
+    box.exec(
+        [
+            "sh",
+            "-c",
+            "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner && chmod 500 locked",
+        ]
+    )
     root = box.root  # type: ignore[attr-defined]
     box.close()
     box.close()
