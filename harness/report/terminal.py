@@ -49,5 +49,9 @@ def render(card: Scorecard, console: Console) -> None:
         else "",
     )
     console.print(table)
+    for check in card.checks:
+        if check.status != "passed":
+            reason = check.detail or check.feedback
+            console.print(f"[{STYLE[check.status]}]{check.status}[/] {safe(check.id)}: {safe(reason)}")
     for flag in card.flags:
         console.print(f"[yellow]flag[/yellow] {safe(flag.kind)}: {safe(flag.detail)}")
