@@ -1,0 +1,106 @@
+"""Exercise images: built offline from `exercises/<id>/image/`, cached by a content hash.
+
+The hash covers the Dockerfile and every other file of the image folder, the wheels the lock
+selects, and the base image's id, so a second grading of the same exercise builds nothing and any
+change to what goes into the image builds a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import docker.errors
+
+from harness.build.wheelhouse import select_wheels
+from harness.errors import ContentError, InfrastructureError
+from harness.sandbox.engine import KIT_LABEL, client, translated
+
+BASE_IMAGE_ENV = "OPSDRILL_BASE_IMAGE"
+#: Built by scripts/build-base-image with no registry; preferred whenever it exists.
+LOCAL_BASE_IMAGE = "opsdrill-base:bookworm"
+#: The Dockerfiles' default, for machines that can pull.
+REGISTRY_BASE_IMAGE = "python:3.11-slim-bookworm"
+LOCK_FILE = "requirements.txt"
+CHUNK = 1024 * 1024
+
+
+def base_image() -> str:
+    configured = os.environ.get(BASE_IMAGE_ENV)
+    if configured:
+        return configured
+    try:
+        client().images.get(LOCAL_BASE_IMAGE)
+        return LOCAL_BASE_IMAGE
+    except docker.errors.ImageNotFound:
+        return REGISTRY_BASE_IMAGE
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_key(image_dir: Path, wheels: list[Path], base_id: str) -> str:
+    digest = hashlib.sha256(f"base {base_id}\n".encode())
+    for path in sorted(p for p in image_dir.rglob("*") if p.is_file()):
+        digest.update(f"file {path.relative_to(image_dir).as_posix()} {_file_digest(path)}\n".encode())
+    for wheel in wheels:
+        digest.update(f"wheel {wheel.name} {_file_digest(wheel)}\n".encode())
+    return digest.hexdigest()
+
+
+def _base_id(name: str) -> str:
+    try:
+        return str(client().images.get(name).id)
+    except docker.errors.ImageNotFound:
+        raise InfrastructureError(
+            f"Base image {name} is not on this engine and there is no registry to pull it from; "
+            "build it with scripts/build-base-image (or set OPSDRILL_BASE_IMAGE)."
+        ) from None
+
+
+def exercise_image(exercise_id: str, image_dir: Path) -> str:
+    """The tag of the exercise's image, building it (offline) only if that exact input is new."""
+    if not (image_dir / "Dockerfile").is_file() or not (image_dir / LOCK_FILE).is_file():
+        raise ContentError(f"{image_dir} needs a Dockerfile and a {LOCK_FILE} for the docker backend.")
+    wheels = select_wheels(image_dir / LOCK_FILE)
+    base = base_image()
+    key = content_key(image_dir, wheels, _base_id(base))
+    tag = f"opsdrill-{exercise_id}:{key[:16]}"
+    engine = client()
+    try:
+        engine.images.get(tag)
+        return tag
+    except docker.errors.ImageNotFound:
+        pass
+    with tempfile.TemporaryDirectory(prefix="opsdrill-build-") as tmp:
+        context = Path(tmp)
+        shutil.copytree(image_dir, context, dirs_exist_ok=True)
+        (context / "wheelhouse").mkdir()
+        for wheel in wheels:
+            _link_or_copy(wheel, context / "wheelhouse" / wheel.name)
+        with translated(f"build the {exercise_id} image"):
+            try:
+                engine.images.build(
+                    path=str(context), tag=tag, buildargs={"BASE_IMAGE": base}, network_mode="none",
+                    labels={KIT_LABEL: "1", "opsdrill.exercise": exercise_id, "opsdrill.content": key},
+                    rm=True, forcerm=True, pull=False,
+                )  # fmt: skip
+            except docker.errors.BuildError as exc:
+                tail = " | ".join(str(line.get("stream", "")).strip() for line in list(exc.build_log)[-4:])
+                raise InfrastructureError(f"Building the {exercise_id} image failed: {tail[-400:]}") from exc
+    return tag
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

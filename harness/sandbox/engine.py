@@ -1,0 +1,99 @@
+"""The Docker engine, as the kit sees it: one client, labels, error translation, clean-up.
+
+Every container, volume and network the kit creates carries `opsdrill.kit=1` and the grading
+session's `opsdrill.session=<id>`, so a session's leftovers can always be found and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import docker
+import docker.errors
+import requests
+
+from harness.errors import InfrastructureError, SandboxError
+
+KIT_LABEL = "opsdrill.kit"
+SESSION_LABEL = "opsdrill.session"
+PING_TIMEOUT_S = 3
+API_TIMEOUT_S = 120
+
+
+@cache
+def client() -> docker.DockerClient:
+    """A client for the engine named by DOCKER_HOST (or the default socket)."""
+    with translated("connect to the Docker engine"):
+        return docker.from_env(timeout=API_TIMEOUT_S)
+
+
+def engine_answers() -> bool:
+    try:
+        probe = docker.from_env(timeout=PING_TIMEOUT_S)
+        try:
+            return bool(probe.ping())
+        finally:
+            probe.close()
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Turn Docker SDK and transport errors into one InfrastructureError sentence."""
+    try:
+        yield
+    except docker.errors.ImageNotFound as exc:
+        raise SandboxError(f"Could not {action}: image not found ({exc.explanation}); build it first.") from exc
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"Could not {action}: the Docker engine said {exc.explanation or exc}.") from exc
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise InfrastructureError(
+            f"Could not {action} ({exc}); check that the Docker engine is running (`opsdrill doctor`)."
+        ) from exc
+
+
+def labels(session: str, **extra: str) -> dict[str, str]:
+    return {KIT_LABEL: "1", SESSION_LABEL: session} | {f"opsdrill.{k}": v for k, v in extra.items()}
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    containers: list[str]
+    volumes: list[str]
+    networks: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.containers or self.volumes or self.networks)
+
+
+def leftovers(session: str | None = None) -> Leftovers:
+    """What the kit (or one session of it) left on the engine."""
+    selector = f"{SESSION_LABEL}={session}" if session else f"{KIT_LABEL}=1"
+    engine = client()
+    with translated("list the kit's containers, volumes and networks"):
+        return Leftovers(
+            containers=[c.name for c in engine.containers.list(all=True, filters={"label": selector})],
+            volumes=[v.name for v in engine.volumes.list(filters={"label": selector})],
+            networks=[n.name for n in engine.networks.list(filters={"label": selector})],
+        )
+
+
+def remove_leftovers(session: str | None = None) -> Leftovers:
+    """Remove every container, network and volume of the kit (or of one session); returns what went."""
+    found = leftovers(session)
+    engine = client()
+    for name in found.containers:
+        with contextlib.suppress(docker.errors.NotFound):
+            engine.containers.get(name).remove(force=True, v=True)
+    for name in found.networks:
+        with contextlib.suppress(docker.errors.NotFound):
+            engine.networks.get(name).remove()
+    for name in found.volumes:
+        with contextlib.suppress(docker.errors.NotFound):
+            engine.volumes.get(name).remove(force=True)
+    return found
