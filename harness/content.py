@@ -72,6 +72,10 @@ class ExercisePaths:
         return self.exercise_dir / "BRIEF.md"
 
     @property
+    def image_dir(self) -> Path:
+        return self.exercise_dir / "image"
+
+    @property
     def graders_dir(self) -> Path:
         return self.root / "graders" / self.id
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness import __version__, score
+from harness.build.session import backend_session
 from harness.check.runner import run_checks
 from harness.exercise import Exercise
 from harness.report.model import ExerciseRef, Scorecard, SubmissionRef, Timings
@@ -19,7 +20,9 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
     started = time.monotonic()
     with unpacked(source) as submission:
         unpack_s = time.monotonic() - started
-        run = run_checks(exercise, submission, backend)
+        with backend_session(exercise, backend) as options:
+            build_s = time.monotonic() - started - unpack_s
+            run = run_checks(exercise, submission, backend, options)
     checks = score.score_checks(exercise.rubric, run.results)
     level = score.maturity_level(exercise.rubric, checks)
     return Scorecard(
@@ -32,6 +35,7 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
         duration_s=round(time.monotonic() - started, 3),
         timings=Timings(
             unpack_s=round(unpack_s, 3),
+            build_s=round(build_s, 3),
             checks_s=round(run.duration_s, 3),
             sandbox_s=round(run.results.sandbox_s, 3),
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.check.protocol import CheckOutcome
+from harness.build.session import backend_session
 from harness.check.runner import run_suite
 from harness.errors import ContentError
 from harness.exercise import Exercise
@@ -17,6 +18,6 @@ def run_public_checks(exercise: Exercise, project: Path, backend: str) -> dict[s
     suite = exercise.paths.graders_dir / PUBLIC_DIR
     if not any(suite.glob("test_*.py")):
         raise ContentError(f"{exercise.id} has no public checks in {suite}; ask the exercise author.")
-    with unpacked(project) as submission:
-        run = run_suite(exercise, submission, backend, suite)
+    with unpacked(project) as submission, backend_session(exercise, backend) as options:
+        run = run_suite(exercise, submission, backend, options, suite)
     return dict(sorted(run.results.outcomes.items()))

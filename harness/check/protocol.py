@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from harness.sandbox.base import BackendOptions
 from harness.spec.exercise import Limits
 
 CONTEXT_ENV = "OPSDRILL_CHECK_CONTEXT"
@@ -18,6 +19,7 @@ class CheckContext(BaseModel):
     exercise_dir: Path
     submission_dir: Path
     backend: str
+    backend_options: BackendOptions
     limits: Limits
     params: dict[str, Any] = Field(default_factory=dict)
     results_path: Path

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, CheckResults, Flag
 from harness.exercise import Exercise
+from harness.sandbox.base import BackendOptions
 from harness.unpack import Submission
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
@@ -66,14 +67,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def run_checks(exercise: Exercise, submission: Submission, backend: str) -> CheckRun:
+def run_checks(exercise: Exercise, submission: Submission, backend: str, options: BackendOptions) -> CheckRun:
     """The hidden checks; every rubric check gets an outcome, `error` where none came back."""
-    run = run_suite(exercise, submission, backend, exercise.paths.graders_dir)
+    run = run_suite(exercise, submission, backend, options, exercise.paths.graders_dir)
     _fill_missing(run.results, [check.id for check in exercise.rubric.checks])
     return run
 
 
-def run_suite(exercise: Exercise, submission: Submission, backend: str, suite: Path) -> CheckRun:
+def run_suite(
+    exercise: Exercise, submission: Submission, backend: str, options: BackendOptions, suite: Path
+) -> CheckRun:
     """Run the test modules of `suite` (a graders folder) against `submission` on `backend`."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="opsdrill-check-") as tmp:
@@ -84,6 +87,7 @@ def run_suite(exercise: Exercise, submission: Submission, backend: str, suite: P
             exercise_dir=exercise.paths.exercise_dir,
             submission_dir=submission.path,
             backend=backend,
+            backend_options=options,
             limits=exercise.spec.limits,
             params=exercise.spec.params,
             results_path=private / "results.json",

@@ -35,6 +35,7 @@ class SubmissionRef(BaseModel):
 
 class Timings(BaseModel):
     unpack_s: float
+    build_s: float
     checks_s: float
     sandbox_s: float
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
 
+from pydantic import BaseModel
+
 from harness.errors import SandboxError
 from harness.spec.exercise import Limits
 
@@ -86,10 +88,22 @@ class Sandbox(abc.ABC):
         self.close()
 
 
+class BackendOptions(BaseModel):
+    """What the pipeline prepared for a backend before the checks start."""
+
+    #: Labels everything one grading creates, so it can all be found and removed afterwards.
+    session: str
+    #: The exercise image (docker backend).
+    image: str | None = None
+
+
 class Backend(abc.ABC):
     """Makes sandboxes of one kind."""
 
     name: str
+
+    def __init__(self, options: BackendOptions) -> None:
+        self.options = options
 
     @classmethod
     @abc.abstractmethod

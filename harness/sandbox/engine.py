@@ -19,6 +19,7 @@ from harness.errors import InfrastructureError, SandboxError
 
 KIT_LABEL = "opsdrill.kit"
 SESSION_LABEL = "opsdrill.session"
+SANDBOX_LABEL = "opsdrill.sandbox"
 PING_TIMEOUT_S = 3
 API_TIMEOUT_S = 120
 
@@ -71,29 +72,36 @@ class Leftovers:
         return not (self.containers or self.volumes or self.networks)
 
 
-def leftovers(session: str | None = None) -> Leftovers:
-    """What the kit (or one session of it) left on the engine."""
-    selector = f"{SESSION_LABEL}={session}" if session else f"{KIT_LABEL}=1"
+def selector(session: str | None = None, sandbox: str | None = None) -> str:
+    """A label filter: one sandbox, one session, or (neither given) everything of the kit."""
+    if sandbox:
+        return f"{SANDBOX_LABEL}={sandbox}"
+    return f"{SESSION_LABEL}={session}" if session else f"{KIT_LABEL}=1"
+
+
+def leftovers(label_filter: str) -> Leftovers:
+    """The containers, volumes and networks matching `label_filter` (see `selector`)."""
     engine = client()
     with translated("list the kit's containers, volumes and networks"):
         return Leftovers(
-            containers=[c.name for c in engine.containers.list(all=True, filters={"label": selector})],
-            volumes=[v.name for v in engine.volumes.list(filters={"label": selector})],
-            networks=[n.name for n in engine.networks.list(filters={"label": selector})],
+            containers=[c.name for c in engine.containers.list(all=True, filters={"label": label_filter})],
+            volumes=[v.name for v in engine.volumes.list(filters={"label": label_filter})],
+            networks=[n.name for n in engine.networks.list(filters={"label": label_filter})],
         )
 
 
-def remove_leftovers(session: str | None = None) -> Leftovers:
-    """Remove every container, network and volume of the kit (or of one session); returns what went."""
-    found = leftovers(session)
+def remove(label_filter: str) -> Leftovers:
+    """Remove what matches `label_filter`: containers first, then networks and volumes."""
+    found = leftovers(label_filter)
     engine = client()
-    for name in found.containers:
-        with contextlib.suppress(docker.errors.NotFound):
-            engine.containers.get(name).remove(force=True, v=True)
-    for name in found.networks:
-        with contextlib.suppress(docker.errors.NotFound):
-            engine.networks.get(name).remove()
-    for name in found.volumes:
-        with contextlib.suppress(docker.errors.NotFound):
-            engine.volumes.get(name).remove(force=True)
+    with translated("remove the kit's containers, volumes and networks"):
+        for name in found.containers:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.containers.get(name).remove(force=True, v=True)
+        for name in found.networks:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.networks.get(name).remove()
+        for name in found.volumes:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.volumes.get(name).remove(force=True)
     return found

@@ -10,7 +10,7 @@ import pytest
 
 from harness.errors import SandboxError
 from harness.sandbox import get_backend
-from harness.sandbox.base import Sandbox
+from harness.sandbox.base import BackendOptions, Sandbox
 from harness.spec.exercise import Limits
 
 LIMITS = Limits(wall_s=20, memory_mb=512, pids=64, output_bytes=64 * 1024, file_size_mb=8)
@@ -21,7 +21,7 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     source = tmp_path / "src"
     source.mkdir()
     (source / "hello.txt").write_text("hello\n")
-    with get_backend("local").create(str(source), limits=LIMITS, label="test") as box:
+    with get_backend("local", BackendOptions(session="test")).create(str(source), limits=LIMITS, label="test") as box:
         yield box
 
 
@@ -91,7 +91,7 @@ def test_write_file_replaces_a_planted_link(sandbox: Sandbox, tmp_path: Path) ->
 def test_close_removes_everything_even_read_only_folders(tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()
-    box = get_backend("local").create(str(source), limits=LIMITS, label="close")
+    box = get_backend("local", BackendOptions(session="test")).create(str(source), limits=LIMITS, label="close")
     box.exec(
         [
             "sh",

@@ -1,0 +1,272 @@
+"""The `docker` backend: the isolation boundary for untrusted submissions.
+
+Each sandbox is a labelled volume holding a fresh copy of the submission. Every command runs in
+its own short-lived container on that volume: no network, a non-root user, a read-only root
+filesystem except the workspace and a size-capped /tmp, memory / CPU / pids / file-size limits,
+a wall-time and an output cap. The container is removed when the command ends, so nothing
+outlives it. Files move in and out through the engine's archive API, never through host paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import secrets
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import docker.errors
+import requests
+from docker.models.containers import Container
+from docker.types import LogConfig, Ulimit
+
+from harness.errors import SandboxError
+from harness.sandbox import engine
+from harness.sandbox.base import Backend, ExecResult, Sandbox, workspace_path
+from harness.spec.exercise import Limits
+
+CANDIDATE_UID = 10001
+WORKSPACE_ROOT = PurePosixPath("/workspace")
+TMPFS_MB = 256
+PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
+#: Bytes a log stream may hold beyond the cap before the daemon rotates it.
+LOG_MAX = "16m"
+
+
+def _tar_of(source: Path, arcname: str) -> bytes:
+    """The folder as a tar under `arcname`, every entry owned by the candidate user."""
+    buffer = io.BytesIO()
+
+    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = CANDIDATE_UID
+        info.uname = info.gname = "candidate"
+        return info
+
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        archive.add(source, arcname=arcname, filter=owned)
+    return buffer.getvalue()
+
+
+def _single_file_tar(relative: PurePosixPath, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for parent in reversed(relative.parents[:-1]):
+            folder = tarfile.TarInfo(str(parent))
+            folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+            folder.uid = folder.gid = CANDIDATE_UID
+            archive.addfile(folder)
+        info = tarfile.TarInfo(str(relative))
+        info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+        info.uid = info.gid = CANDIDATE_UID
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class _LogReader(threading.Thread):
+    """Follows one output stream of a container, keeping at most `cap` bytes."""
+
+    def __init__(self, stream: Iterator[bytes], cap: int, on_overflow: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self._stream, self._cap, self._on_overflow = stream, cap, on_overflow
+        self.data = bytearray()
+        self.overflowed = False
+
+    def run(self) -> None:
+        with contextlib.suppress(requests.exceptions.RequestException, docker.errors.APIError, ValueError):
+            for chunk in self._stream:
+                room = self._cap - len(self.data)
+                self.data += chunk[: max(room, 0)]
+                if len(chunk) > room and not self.overflowed:
+                    self.overflowed = True
+                    self._on_overflow()
+                    return
+
+
+class DockerSandbox(Sandbox):
+    backend = "docker"
+
+    def __init__(self, image: str, source: Path, limits: Limits, label: str, session: str) -> None:
+        self.image, self.limits, self.session = image, limits, session
+        self.sandbox_id = f"{label}-{secrets.token_hex(4)}"
+        self.labels = engine.labels(session, sandbox=self.sandbox_id)
+        # The volume is mounted at /workspace; the submission goes in a folder named per sandbox,
+        # created by the copy (so owned by the candidate), and two sandboxes never share a path.
+        self.root = WORKSPACE_ROOT / self.sandbox_id
+        self._engine = engine.client()
+        self._closed = False
+        with engine.translated("create a sandbox volume"):
+            self.volume = self._engine.volumes.create(labels=self.labels)
+        try:
+            with engine.translated("create the sandbox's file holder"):
+                self.holder: Container = self._engine.containers.create(
+                    image, command=["true"], user=f"{CANDIDATE_UID}:{CANDIDATE_UID}", network_disabled=True,
+                    labels=self.labels, volumes={self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "rw"}},
+                )  # fmt: skip
+            with engine.translated("copy the submission into the sandbox"):
+                self.holder.put_archive(str(WORKSPACE_ROOT), _tar_of(source, self.sandbox_id))
+        except BaseException:
+            self.close()
+            raise
+
+    def _run_options(self, env: Mapping[str, str], cwd: PurePosixPath) -> dict[str, Any]:
+        limits = self.limits
+        memory = f"{limits.memory_mb}m"
+        file_size = limits.file_size_mb * 1024 * 1024
+        threads = str(max(int(limits.cpus), 1))
+        base_env = {"PATH": PATH, "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+                    "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}  # fmt: skip
+        return {
+            "working_dir": str(cwd),
+            "environment": base_env | dict(env),
+            "user": f"{CANDIDATE_UID}:{CANDIDATE_UID}",
+            "network_mode": "none",
+            "read_only": True,
+            "tmpfs": {"/tmp": f"rw,exec,nosuid,nodev,size={TMPFS_MB}m,mode=1777"},
+            "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "rw"}},
+            "mem_limit": memory,
+            "memswap_limit": memory,
+            "pids_limit": limits.pids,
+            "nano_cpus": int(limits.cpus * 1e9),
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "ulimits": [Ulimit(name="fsize", soft=file_size, hard=file_size), Ulimit(name="core", soft=0, hard=0)],
+            "init": True,
+            "labels": self.labels,
+            "log_config": LogConfig(type="json-file", config={"max-size": LOG_MAX, "max-file": "1"}),
+            "stdin_open": False,
+            "tty": False,
+        }
+
+    def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        timeout_s: float | None = None,
+    ) -> ExecResult:
+        wall = min(timeout_s or self.limits.wall_s, self.limits.wall_s)
+        started = time.monotonic()
+        options = self._run_options(env or {}, self.root / workspace_path(cwd))
+        with engine.translated("start a sandbox command"):
+            container = self._engine.containers.create(self.image, command=list(argv), **options)
+        events: list[str] = []
+        try:
+            with engine.translated("start a sandbox command"):
+                container.start()
+
+            def overflow() -> None:
+                if "output_limit" not in events:
+                    events.append("output_limit")
+                with contextlib.suppress(docker.errors.APIError):
+                    container.kill()
+
+            readers = [
+                _LogReader(
+                    self._engine.api.logs(container.id, stream=True, follow=True, stdout=out, stderr=not out),
+                    self.limits.output_bytes, overflow,
+                )  # fmt: skip
+                for out in (True, False)
+            ]
+            for reader in readers:
+                reader.start()
+            timed_out = False
+            try:
+                status = container.wait(timeout=wall)
+                code = int(status.get("StatusCode", -1))
+            except requests.exceptions.RequestException:
+                timed_out = True
+                events.append("timeout")
+                with contextlib.suppress(docker.errors.APIError):
+                    container.kill()
+                code = -9
+            for reader in readers:
+                reader.join(timeout=10)
+            with engine.translated("inspect a sandbox command"):
+                container.reload()
+            if container.attrs.get("State", {}).get("OOMKilled"):
+                events.append("memory_limit")
+            return ExecResult(
+                argv=tuple(argv),
+                exit_code=code,
+                stdout=readers[0].data.decode("utf-8", "replace"),
+                stderr=readers[1].data.decode("utf-8", "replace"),
+                duration_s=time.monotonic() - started,
+                timed_out=timed_out,
+                output_truncated=any(r.overflowed for r in readers),
+                killed_by_signal=code - 128 if code > 128 else None,
+                limit_events=tuple(events),
+            )
+        finally:
+            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+                container.remove(force=True)
+
+    def _archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]] | None:
+        target = self.root / workspace_path(path)
+        try:
+            stream, stat = self.holder.get_archive(str(target))
+        except docker.errors.NotFound:
+            return None
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            raise SandboxError(f"Could not read '{path}' from the sandbox ({exc}).") from exc
+        return stream, stat
+
+    def read_file(self, path: str, max_bytes: int) -> bytes:
+        found = self._archive(path)
+        if found is None:
+            raise SandboxError(f"'{path}' is not a file in the sandbox.")
+        stream, stat = found
+        mode = int(stat.get("mode", 0))
+        if mode & (1 << 31) or mode & (1 << 27) or stat.get("linkTarget"):
+            raise SandboxError(f"'{path}' is not a regular file in the sandbox.")
+        if int(stat.get("size", 0)) > max_bytes:
+            raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
+        buffer = bytearray()
+        for chunk in stream:
+            buffer += chunk
+            if len(buffer) > max_bytes + 1024 * 1024:
+                raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
+        with tarfile.open(fileobj=io.BytesIO(bytes(buffer))) as archive:
+            member = archive.next()
+            handle = archive.extractfile(member) if member is not None and member.isfile() else None
+            if handle is None:
+                raise SandboxError(f"'{path}' is not a regular file in the sandbox.")
+            return handle.read(max_bytes)
+
+    def write_file(self, path: str, data: bytes) -> None:
+        relative = workspace_path(path)
+        with engine.translated(f"write '{path}' into the sandbox"):
+            self.holder.put_archive(str(self.root), _single_file_tar(relative, data))
+
+    def exists(self, path: str) -> bool:
+        found = self._archive(path)
+        if found is None:
+            return False
+        stream, _stat = found
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()
+        return True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        engine.remove(engine.selector(sandbox=self.sandbox_id))
+
+
+class DockerBackend(Backend):
+    name = "docker"
+
+    @classmethod
+    def available(cls) -> bool:
+        return engine.engine_answers()
+
+    def create(self, source: str, *, limits: Limits, label: str) -> Sandbox:
+        if self.options.image is None:
+            raise SandboxError("The docker backend needs the exercise image; grade through `opsdrill grade`.")
+        return DockerSandbox(self.options.image, Path(source), limits, label, self.options.session)
