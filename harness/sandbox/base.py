@@ -7,6 +7,7 @@ run under the exercise's limits. Candidate code runs only inside a sandbox.
 from __future__ import annotations
 
 import abc
+import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -39,6 +40,26 @@ class ExecResult:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+
+#: What a process dying at a limit prints (Python ignores SIGXFSZ, so it sees EFBIG instead).
+LIMIT_MARKERS = {
+    "MemoryError": "memory_limit",
+    "Cannot allocate memory": "memory_limit",
+    "File too large": "file_size_limit",
+    "File size limit exceeded": "file_size_limit",
+    "Resource temporarily unavailable": "pids_limit",
+}
+LIMIT_SIGNALS = {signal.SIGXCPU: "cpu_limit", signal.SIGXFSZ: "file_size_limit"}
+
+
+def limit_events(exit_code: int, signum: int | None, stderr: str) -> list[str]:
+    """The limits a finished command evidently hit, from its signal and the end of its stderr."""
+    if exit_code == 0:
+        return []
+    events = [LIMIT_SIGNALS[signum]] if signum in LIMIT_SIGNALS else []
+    tail = stderr[-4096:]
+    return events + [e for marker, e in LIMIT_MARKERS.items() if marker in tail and e not in events]
 
 
 def workspace_path(relative: str) -> PurePosixPath:

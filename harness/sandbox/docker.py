@@ -9,8 +9,10 @@ outlives it. Files move in and out through the engine's archive API, never throu
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
+import json
 import secrets
 import tarfile
 import threading
@@ -26,13 +28,16 @@ from docker.types import LogConfig, Ulimit
 
 from harness.errors import SandboxError
 from harness.sandbox import engine
-from harness.sandbox.base import Backend, ExecResult, Sandbox, workspace_path
+from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
 from harness.spec.exercise import Limits
 
 CANDIDATE_UID = 10001
 WORKSPACE_ROOT = PurePosixPath("/workspace")
 TMPFS_MB = 256
 PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
+#: Go's os.FileMode bits in the engine's stat of a path.
+GO_MODE_DIR = 1 << 31
+GO_MODE_SYMLINK = 1 << 27
 #: Bytes a log stream may hold beyond the cap before the daemon rotates it.
 LOG_MAX = "16m"
 
@@ -76,14 +81,25 @@ class _LogReader(threading.Thread):
         self.overflowed = False
 
     def run(self) -> None:
-        with contextlib.suppress(requests.exceptions.RequestException, docker.errors.APIError, ValueError):
-            for chunk in self._stream:
-                room = self._cap - len(self.data)
-                self.data += chunk[: max(room, 0)]
-                if len(chunk) > room and not self.overflowed:
-                    self.overflowed = True
-                    self._on_overflow()
-                    return
+        try:
+            with contextlib.suppress(requests.exceptions.RequestException, docker.errors.APIError, ValueError):
+                for chunk in self._stream:
+                    room = self._cap - len(self.data)
+                    self.data += chunk[: max(room, 0)]
+                    if len(chunk) > room and not self.overflowed:
+                        self.overflowed = True
+                        self._on_overflow()
+                        return
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        # The SDK's stream close() shuts the socket but leaves the HTTP response holding it.
+        for closable in (self._stream, getattr(self._stream, "_response", None)):
+            close = getattr(closable, "close", None)
+            if callable(close):
+                with contextlib.suppress(OSError, ValueError):
+                    close()
 
 
 class DockerSandbox(Sandbox):
@@ -91,6 +107,8 @@ class DockerSandbox(Sandbox):
 
     def __init__(self, image: str, source: Path, limits: Limits, label: str, session: str) -> None:
         self.image, self.limits, self.session = image, limits, session
+        # tmpfs lives in the container's memory: keep it under the memory limit so it fills first.
+        self.tmpfs_mb = min(TMPFS_MB, limits.memory_mb // 2)
         self.sandbox_id = f"{label}-{secrets.token_hex(4)}"
         self.labels = engine.labels(session, sandbox=self.sandbox_id)
         # The volume is mounted at /workspace; the submission goes in a folder named per sandbox,
@@ -125,7 +143,7 @@ class DockerSandbox(Sandbox):
             "user": f"{CANDIDATE_UID}:{CANDIDATE_UID}",
             "network_mode": "none",
             "read_only": True,
-            "tmpfs": {"/tmp": f"rw,exec,nosuid,nodev,size={TMPFS_MB}m,mode=1777"},
+            "tmpfs": {"/tmp": f"rw,exec,nosuid,nodev,size={self.tmpfs_mb}m,mode=1777"},
             "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "rw"}},
             "mem_limit": memory,
             "memswap_limit": memory,
@@ -190,47 +208,53 @@ class DockerSandbox(Sandbox):
                 container.reload()
             if container.attrs.get("State", {}).get("OOMKilled"):
                 events.append("memory_limit")
+            signum = code - 128 if code > 128 else None  # docker-init exits 128 + signal
+            stderr = readers[1].data.decode("utf-8", "replace")
+            events += [e for e in limit_events(code, signum, stderr) if e not in events]
             return ExecResult(
                 argv=tuple(argv),
                 exit_code=code,
                 stdout=readers[0].data.decode("utf-8", "replace"),
-                stderr=readers[1].data.decode("utf-8", "replace"),
+                stderr=stderr,
                 duration_s=time.monotonic() - started,
                 timed_out=timed_out,
                 output_truncated=any(r.overflowed for r in readers),
-                killed_by_signal=code - 128 if code > 128 else None,
+                killed_by_signal=signum,
                 limit_events=tuple(events),
             )
         finally:
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 container.remove(force=True)
 
-    def _archive(self, path: str) -> tuple[Iterator[bytes], dict[str, Any]] | None:
-        target = self.root / workspace_path(path)
+    def _stat(self, path: str) -> dict[str, Any] | None:
+        """The engine's stat of a workspace path (HEAD on the archive endpoint: no body), or None."""
+        api = self._engine.api
+        url = api._url("/containers/{0}/archive", self.holder.id)  # the SDK has no stat-only call
         try:
-            stream, stat = self.holder.get_archive(str(target))
-        except docker.errors.NotFound:
+            response = api.head(url, params={"path": str(self.root / workspace_path(path))})
+        except requests.exceptions.RequestException as exc:
+            raise SandboxError(f"Could not look at '{path}' in the sandbox ({exc}).") from exc
+        if response.status_code == 404:
             return None
-        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
-            raise SandboxError(f"Could not read '{path}' from the sandbox ({exc}).") from exc
-        return stream, stat
+        if response.status_code != 200:
+            raise SandboxError(f"Could not look at '{path}' in the sandbox (engine answered {response.status_code}).")
+        encoded = response.headers.get("X-Docker-Container-Path-Stat", "")
+        stat: dict[str, Any] = json.loads(base64.b64decode(encoded)) if encoded else {}
+        return stat
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
-        found = self._archive(path)
-        if found is None:
+        stat = self._stat(path)
+        if stat is None:
             raise SandboxError(f"'{path}' is not a file in the sandbox.")
-        stream, stat = found
         mode = int(stat.get("mode", 0))
-        if mode & (1 << 31) or mode & (1 << 27) or stat.get("linkTarget"):
+        if mode & (GO_MODE_DIR | GO_MODE_SYMLINK) or stat.get("linkTarget"):
             raise SandboxError(f"'{path}' is not a regular file in the sandbox.")
         if int(stat.get("size", 0)) > max_bytes:
             raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
-        buffer = bytearray()
-        for chunk in stream:
-            buffer += chunk
-            if len(buffer) > max_bytes + 1024 * 1024:
-                raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
-        with tarfile.open(fileobj=io.BytesIO(bytes(buffer))) as archive:
+        with engine.translated(f"read '{path}' from the sandbox"):
+            stream, _stat = self.holder.get_archive(str(self.root / workspace_path(path)))
+            buffer = b"".join(stream)  # consumed whole, so the connection is released
+        with tarfile.open(fileobj=io.BytesIO(buffer)) as archive:
             member = archive.next()
             handle = archive.extractfile(member) if member is not None and member.isfile() else None
             if handle is None:
@@ -243,14 +267,7 @@ class DockerSandbox(Sandbox):
             self.holder.put_archive(str(self.root), _single_file_tar(relative, data))
 
     def exists(self, path: str) -> bool:
-        found = self._archive(path)
-        if found is None:
-            return False
-        stream, _stat = found
-        close = getattr(stream, "close", None)
-        if callable(close):
-            close()
-        return True
+        return self._stat(path) is not None
 
     def close(self) -> None:
         if self._closed:

@@ -23,19 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import SandboxError
-from harness.sandbox.base import Backend, ExecResult, Sandbox, workspace_path
+from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
 from harness.spec.exercise import Limits
 
 #: Host variables a candidate process may see; everything else (tokens, secrets) is withheld.
 PASSTHROUGH_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 READ_CHUNK = 65536
-#: What a process dying at an rlimit prints (Python ignores SIGXFSZ, so it sees EFBIG instead).
-LIMIT_MARKERS = {
-    "MemoryError": "memory_limit",
-    "Cannot allocate memory": "memory_limit",
-    "File too large": "file_size_limit",
-    "Resource temporarily unavailable": "pids_limit",
-}
 
 
 def _python_bin_dir() -> str:
@@ -163,12 +156,8 @@ class LocalSandbox(Sandbox):
                     pipe.close()
         code = proc.returncode
         signum = -code if code < 0 else None
-        if signum in (signal.SIGXCPU, signal.SIGXFSZ):
-            events.append("cpu_limit" if signum == signal.SIGXCPU else "file_size_limit")
         stderr = readers[1].data.decode("utf-8", "replace")
-        if code != 0:
-            tail = stderr[-4096:]
-            events += [event for marker, event in LIMIT_MARKERS.items() if marker in tail and event not in events]
+        events += limit_events(code, signum, stderr)
         return ExecResult(
             argv=tuple(argv),
             exit_code=code,
