@@ -6,6 +6,7 @@ infrastructure) print one sentence and exit with their code; anything else is a 
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +18,10 @@ from rich.table import Table
 
 from harness import exercise as exercise_mod
 from harness.content import exercise_ids
+from harness.doctor import diagnose
 from harness.errors import BadInputError, OpsdrillError
 from harness.exitcodes import ExitCode
+from harness.fsutil import write_atomic
 from harness.grade import grade as grade_submission
 from harness.report import terminal
 from harness.report.files import ReportFormat, write_reports
@@ -113,6 +116,7 @@ def validate(
     exercise: Annotated[str | None, typer.Argument(help="Exercise id; omit with --all.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Validate every exercise.")] = False,
     backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Also write the results as JSON here.")] = None,
 ) -> None:
     """Author check: the solution scores 100%, the starter low, every variant in its range."""
 
@@ -121,14 +125,18 @@ def validate(
             raise BadInputError("Name one exercise or pass --all (not both).")
         chosen = exercise_ids() if all_ else [exercise or ""]
         ok = True
+        summaries = []
         for exercise_id in chosen:
             report = validate_exercise(exercise_mod.load(exercise_id), _backend(backend))
+            summaries.append(report.summary())
             table = Table("submission", "expected", "score", "result", title=f"{exercise_id} ({report.backend})")
             for row in report.rows:
                 mark = "[green]ok[/green]" if row.ok else "[red]OUT OF RANGE[/red]"
                 table.add_row(row.name, row.expected, f"{row.percent:g}%", mark)
             out.print(table)
             ok = ok and report.ok
+        if report_file is not None:
+            write_atomic(report_file, json.dumps(summaries, indent=2) + "\n")
         return int(ExitCode.OK if ok else ExitCode.VALIDATION_FAILED)
 
     raise typer.Exit(_guard(body))
@@ -149,6 +157,35 @@ def check(
             hint = f": {terminal.safe(outcome.detail)}" if outcome.detail else ""
             out.print(f"{mark} {name}{hint}")
         return 0
+
+    raise typer.Exit(_guard(body))
+
+
+@app.command()
+def doctor(
+    clean: Annotated[
+        bool, typer.Option("--clean", help="Remove the kit's leftover containers, volumes, networks.")
+    ] = False,
+) -> None:
+    """Report the Docker engine's state, the kit's images and any leftovers."""
+
+    def body() -> int:
+        found = diagnose(clean)
+        out.print(f"engine: {found.engine}")
+        out.print(f"wheelhouse: {terminal.safe(found.wheelhouse)}")
+        if not found.engine_ok:
+            return int(ExitCode.INFRASTRUCTURE)
+        out.print(f"base image: {found.base_image}")
+        out.print(f"exercise images: {', '.join(found.images) or 'none built yet'}")
+        left = found.leftovers
+        if left is not None and not left.empty:
+            out.print(
+                f"[yellow]leftovers[/yellow]: containers {left.containers}, volumes {left.volumes}, "
+                f"networks {left.networks}" + (" (removed)" if found.removed else " (remove with --clean)")
+            )
+        else:
+            out.print("leftovers: none")
+        return int(ExitCode.OK)
 
     raise typer.Exit(_guard(body))
 

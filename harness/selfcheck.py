@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.check.protocol import CheckOutcome
 from harness.build.session import backend_session
+from harness.check.protocol import CheckOutcome
 from harness.check.runner import run_suite
 from harness.errors import ContentError
 from harness.exercise import Exercise

@@ -38,6 +38,24 @@ class ValidationReport:
     def ok(self) -> bool:
         return all(row.ok for row in self.rows)
 
+    def summary(self) -> dict[str, object]:
+        """Machine-readable outcome: per submission, the expectation, the score and the verdict."""
+        return {
+            "exercise": self.exercise,
+            "backend": self.backend,
+            "ok": self.ok,
+            "rows": [
+                {
+                    "name": r.name,
+                    "expected": r.expected,
+                    "percent": r.percent,
+                    "ok": r.ok,
+                    "flags": len(r.scorecard.flags),
+                }
+                for r in self.rows
+            ],
+        }
+
 
 def _graded(exercise: Exercise, folder: Path, backend: str) -> Scorecard:
     card = grade(exercise, folder, backend)

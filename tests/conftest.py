@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +73,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "docker" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _engine_left_clean() -> Iterator[None]:
+    """After the whole suite, the engine holds no container, volume or network of the kit's."""
+    yield
+    from harness.sandbox import available_backends, engine
+
+    if "docker" in available_backends():
+        assert engine.leftovers(engine.selector()).empty

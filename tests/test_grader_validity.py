@@ -1,7 +1,8 @@
-"""The kit's core promise, on the bundled exercises: the score means what it says."""
+"""The kit's core promise, on the bundled exercises and both backends: the score means what it says."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,18 +15,42 @@ from harness.content import exercise_ids
 from harness.exitcodes import ExitCode
 
 pytestmark = pytest.mark.slow
+BACKENDS = ["local", pytest.param("docker", marks=pytest.mark.docker)]
+_reports: dict[str, tuple[int, str, list[dict[str, Any]]]] = {}
 
 
-def test_validate_all_exits_0(cli: CliRunner) -> None:
+def validation(cli: CliRunner, backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, list[Any]]:
+    """`opsdrill validate --all --backend B`, run once per backend for the whole session."""
+    if backend not in _reports:
+        report = tmp_path_factory.mktemp("validate") / "report.json"
+        result = cli("validate", "--all", "--backend", backend, "--report", str(report))
+        rows = json.loads(report.read_text()) if report.exists() else []
+        _reports[backend] = (result.returncode, result.stdout + result.stderr, rows)
+    return _reports[backend]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_validate_all_exits_0(cli: CliRunner, backend: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Solution 100%, starter at most its ceiling, every variant inside its declared range."""
-    result = cli("validate", "--all", "--backend", "local")
-    assert result.returncode == ExitCode.OK, result.stdout + result.stderr
-    for exercise_id in exercise_ids():
-        exercise = exercise_mod.load(exercise_id)
-        assert exercise_id in result.stdout
-        for variant in exercise.variants():
-            assert f"variant {variant.name}" in result.stdout
-    assert "OUT OF RANGE" not in result.stdout
+    code, output, reports = validation(cli, backend, tmp_path_factory)
+    assert code == ExitCode.OK, output
+    assert [r["exercise"] for r in reports] == exercise_ids()
+    for report in reports:
+        exercise = exercise_mod.load(report["exercise"])
+        names = [row["name"] for row in report["rows"]]
+        assert names == ["solution", "starter"] + [f"variant {v.name}" for v in exercise.variants()]
+        assert report["backend"] == backend and all(row["ok"] for row in report["rows"])
+
+
+@pytest.mark.docker
+def test_backends_give_the_same_scores(cli: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> None:
+    local = validation(cli, "local", tmp_path_factory)[2]
+    docker = validation(cli, "docker", tmp_path_factory)[2]
+
+    def percents(reports: list[dict[str, Any]]) -> dict[str, float]:
+        return {f"{r['exercise']}/{row['name']}": row["percent"] for r in reports for row in r["rows"]}
+
+    assert percents(docker) == percents(local)
 
 
 def test_grading_the_solution_writes_a_full_scorecard(

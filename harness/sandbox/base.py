@@ -50,14 +50,14 @@ LIMIT_MARKERS = {
     "File size limit exceeded": "file_size_limit",
     "Resource temporarily unavailable": "pids_limit",
 }
-LIMIT_SIGNALS = {signal.SIGXCPU: "cpu_limit", signal.SIGXFSZ: "file_size_limit"}
+LIMIT_SIGNALS: dict[int, str] = {int(signal.SIGXCPU): "cpu_limit", int(signal.SIGXFSZ): "file_size_limit"}
 
 
 def limit_events(exit_code: int, signum: int | None, stderr: str) -> list[str]:
     """The limits a finished command evidently hit, from its signal and the end of its stderr."""
     if exit_code == 0:
         return []
-    events = [LIMIT_SIGNALS[signum]] if signum in LIMIT_SIGNALS else []
+    events = [LIMIT_SIGNALS[signum]] if signum is not None and signum in LIMIT_SIGNALS else []
     tail = stderr[-4096:]
     return events + [e for marker, e in LIMIT_MARKERS.items() if marker in tail and e not in events]
 

@@ -32,6 +32,7 @@ from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, wor
 from harness.spec.exercise import Limits
 
 CANDIDATE_UID = 10001
+CONTAINER_TMP = "/tmp"  # noqa: S108 - inside the container: its own tmpfs
 WORKSPACE_ROOT = PurePosixPath("/workspace")
 TMPFS_MB = 256
 PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
@@ -135,15 +136,17 @@ class DockerSandbox(Sandbox):
         memory = f"{limits.memory_mb}m"
         file_size = limits.file_size_mb * 1024 * 1024
         threads = str(max(int(limits.cpus), 1))
-        base_env = {"PATH": PATH, "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-                    "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}  # fmt: skip
+        base_env = {
+            "PATH": PATH, "HOME": CONTAINER_TMP, "TMPDIR": CONTAINER_TMP, "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
+        }  # fmt: skip
         return {
             "working_dir": str(cwd),
             "environment": base_env | dict(env),
             "user": f"{CANDIDATE_UID}:{CANDIDATE_UID}",
             "network_mode": "none",
             "read_only": True,
-            "tmpfs": {"/tmp": f"rw,exec,nosuid,nodev,size={self.tmpfs_mb}m,mode=1777"},
+            "tmpfs": {CONTAINER_TMP: f"rw,exec,nosuid,nodev,size={self.tmpfs_mb}m,mode=1777"},
             "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "rw"}},
             "mem_limit": memory,
             "memswap_limit": memory,
@@ -184,10 +187,7 @@ class DockerSandbox(Sandbox):
                     container.kill()
 
             readers = [
-                _LogReader(
-                    self._engine.api.logs(container.id, stream=True, follow=True, stdout=out, stderr=not out),
-                    self.limits.output_bytes, overflow,
-                )  # fmt: skip
+                _LogReader(self._follow(str(container.id), stdout=out), self.limits.output_bytes, overflow)
                 for out in (True, False)
             ]
             for reader in readers:
@@ -226,10 +226,15 @@ class DockerSandbox(Sandbox):
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 container.remove(force=True)
 
+    def _follow(self, container_id: str, *, stdout: bool) -> Iterator[bytes]:
+        """One of a running container's output streams, as the engine delivers it."""
+        return self._engine.api.logs(container_id, stdout, not stdout, stream=True, follow=True)
+
     def _stat(self, path: str) -> dict[str, Any] | None:
         """The engine's stat of a workspace path (HEAD on the archive endpoint: no body), or None."""
         api = self._engine.api
-        url = api._url("/containers/{0}/archive", self.holder.id)  # the SDK has no stat-only call
+        # The SDK has no stat-only call; this is the URL its get_archive uses.
+        url = f"{api.base_url}/v{api.api_version}/containers/{self.holder.id}/archive"
         try:
             response = api.head(url, params={"path": str(self.root / workspace_path(path))})
         except requests.exceptions.RequestException as exc:

@@ -84,9 +84,9 @@ def leftovers(label_filter: str) -> Leftovers:
     engine = client()
     with translated("list the kit's containers, volumes and networks"):
         return Leftovers(
-            containers=[c.name for c in engine.containers.list(all=True, filters={"label": label_filter})],
-            volumes=[v.name for v in engine.volumes.list(filters={"label": label_filter})],
-            networks=[n.name for n in engine.networks.list(filters={"label": label_filter})],
+            containers=[str(c.name) for c in engine.containers.list(all=True, filters={"label": label_filter})],
+            volumes=[str(v.name) for v in engine.volumes.list(filters={"label": label_filter})],
+            networks=[str(n.name) for n in engine.networks.list(filters={"label": label_filter})],
         )
 
 

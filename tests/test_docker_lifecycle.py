@@ -1,0 +1,74 @@
+"""Docker grading: the default backend, image caching, and nothing left behind, even on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, CliRunner
+
+from harness import exercise as exercise_mod
+from harness.build.image import exercise_image
+from harness.exitcodes import ExitCode
+from harness.sandbox import default_backend, engine
+
+pytestmark = pytest.mark.docker
+
+
+def test_docker_is_the_default_when_an_engine_answers() -> None:
+    assert default_backend() == "docker"
+
+
+def test_second_build_of_the_same_exercise_builds_nothing() -> None:
+    exercise = exercise_mod.load("unreproducible-run")
+    first = exercise_image(exercise.id, exercise.paths.image_dir)
+    started = time.monotonic()
+    again = exercise_image(exercise.id, exercise.paths.image_dir)
+    assert again == first
+    assert time.monotonic() - started < 30  # a lookup, not a build (a cold build takes about a minute)
+
+
+def test_grade_defaults_to_docker_and_says_so(
+    cli: CliRunner, toy_root: Path, tmp_path: Path, valid_scorecard: Callable[[Path], Any]
+) -> None:
+    """The toy exercise on the default backend: docker, recorded in the scorecard."""
+    toy_image = toy_root / "exercises" / "toy" / "image"
+    toy_image.mkdir()
+    unreproducible = REPO / "exercises" / "unreproducible-run" / "image"
+    for name in ("Dockerfile", "requirements.txt"):
+        (toy_image / name).write_bytes((unreproducible / name).read_bytes())
+    solution = toy_root / "exercises" / "toy" / "solution"
+    result = cli("grade", "toy", str(solution), "--out", str(tmp_path), env={"OPSDRILL_CONTENT_ROOT": str(toy_root)})
+    assert result.returncode == ExitCode.OK, result.stderr
+    card = valid_scorecard(tmp_path / "scorecard.json")
+    assert card["backend"] == "docker" and card["total"]["percent"] == 100
+
+
+def test_ctrl_c_during_grading_leaves_nothing_behind() -> None:
+    solution = REPO / "exercises" / "unreproducible-run" / "solution"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "grade", "unreproducible-run", str(solution), "--backend", "docker"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not engine.leftovers(engine.selector()).containers:
+        time.sleep(0.2)
+    assert engine.leftovers(engine.selector()).containers, "grading never started a container"
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    assert "Traceback" not in err
+    assert engine.leftovers(engine.selector()).empty
+
+
+def test_doctor_reports_a_clean_engine(cli: CliRunner) -> None:
+    result = cli("doctor")
+    assert result.returncode == ExitCode.OK
+    assert "answers" in result.stdout and "leftovers: none" in result.stdout
