@@ -2,7 +2,7 @@
 
 Usage: python bench/image_cache.py [--exercise unreproducible-run]
 
-Removes the exercise's cached image (never the base image), grades the reference solution twice
+Removes every cached exercise image (never the base image), grades the reference solution twice
 on the docker backend and reports both wall times, the build share of each, and warm over cold.
 """
 
@@ -16,7 +16,6 @@ import docker.errors
 from grading import RESULTS
 
 from harness import exercise as exercise_mod
-from harness.build.image import exercise_image
 from harness.grade import grade
 from harness.sandbox import engine
 
@@ -26,9 +25,12 @@ def main() -> None:
     parser.add_argument("--exercise", default="unreproducible-run")
     args = parser.parse_args()
     exercise = exercise_mod.load(args.exercise)
-    tag = exercise_image(exercise.id, exercise.paths.image_dir)
-    with contextlib.suppress(docker.errors.ImageNotFound):
-        engine.client().images.remove(tag, force=True)
+    # Cold means nothing of the kit's cached: every exercise image goes (they share layers), the base stays.
+    client = engine.client()
+    for image in client.images.list(filters={"label": f"{engine.KIT_LABEL}=1"}):
+        with contextlib.suppress(docker.errors.ImageNotFound, docker.errors.APIError):
+            client.images.remove(image.id, force=True)
+    client.images.prune(filters={"dangling": True})
     runs = {}
     for name in ("cold", "warm"):
         card = grade(exercise, exercise.paths.solution, "docker")

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from harness.check.protocol import CheckResults, Flag
 from harness.sandbox.base import ExecResult, Sandbox
+from harness.sandbox.service import Service
 
 MAX_FLAGS = 50
 
@@ -36,6 +37,11 @@ class ObservedSandbox(Sandbox):
                     )
                 )
         return result
+
+    def start_service(
+        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+    ) -> Service:
+        return self.inner.start_service(argv, port=port, env=env, cwd=cwd)
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
         return self.inner.read_file(path, max_bytes)

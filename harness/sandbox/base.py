@@ -12,11 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from harness.errors import SandboxError
 from harness.spec.exercise import Limits
+
+if TYPE_CHECKING:
+    from harness.sandbox.service import Service
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,13 @@ class Sandbox(abc.ABC):
         timeout_s: float | None = None,
     ) -> ExecResult:
         """Run `argv` in the workspace (relative `cwd`), under the sandbox's limits."""
+
+    @abc.abstractmethod
+    def start_service(
+        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+    ) -> Service:
+        """Start a long-running candidate process that should serve HTTP on `port` (also given to it as
+        $PORT). It runs until stopped or until the sandbox closes, under the same limits but wall time."""
 
     @abc.abstractmethod
     def read_file(self, path: str, max_bytes: int) -> bytes:

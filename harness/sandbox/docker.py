@@ -29,6 +29,8 @@ from docker.types import LogConfig, Ulimit
 from harness.errors import SandboxError
 from harness.sandbox import engine
 from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
+from harness.sandbox.docker_service import DockerService
+from harness.sandbox.service import Service
 from harness.spec.exercise import Limits
 
 CANDIDATE_UID = 10001
@@ -225,6 +227,14 @@ class DockerSandbox(Sandbox):
         finally:
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 container.remove(force=True)
+
+    def start_service(
+        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+    ) -> Service:
+        options = self._run_options({**(env or {}), "PORT": str(port)}, self.root / workspace_path(cwd))
+        labels = dict(options["labels"]) | {"opsdrill.role": "service"}
+        options["labels"] = labels
+        return DockerService(self._engine, self.image, argv, port, options, labels, self.limits.output_bytes)
 
     def _follow(self, container_id: str, *, stdout: bool) -> Iterator[bytes]:
         """One of a running container's output streams, as the engine delivers it."""

@@ -17,18 +17,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import SandboxError
 from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
+from harness.sandbox.capture import CappedReader
+from harness.sandbox.local_service import LocalService, free_port
+from harness.sandbox.service import Service
 from harness.spec.exercise import Limits
 
 #: Host variables a candidate process may see; everything else (tokens, secrets) is withheld.
 PASSTHROUGH_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-READ_CHUNK = 65536
 
 
 def _python_bin_dir() -> str:
@@ -49,24 +50,6 @@ def _rlimits(limits: Limits, cpu_s: float) -> Callable[[], None]:
     return apply
 
 
-class _CappedReader(threading.Thread):
-    """Drains one pipe, keeping at most `cap` bytes; calls `on_overflow` once past it."""
-
-    def __init__(self, pipe: io.BufferedReader, cap: int, on_overflow: Callable[[], None]) -> None:
-        super().__init__(daemon=True)
-        self._pipe, self._cap, self._on_overflow = pipe, cap, on_overflow
-        self.data = bytearray()
-        self.overflowed = False
-
-    def run(self) -> None:
-        while chunk := self._pipe.read1(READ_CHUNK):
-            room = self._cap - len(self.data)
-            self.data += chunk[: max(room, 0)]
-            if len(chunk) > room and not self.overflowed:
-                self.overflowed = True
-                self._on_overflow()
-
-
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
@@ -85,6 +68,7 @@ class LocalSandbox(Sandbox):
             shutil.copytree(source, self.workspace, symlinks=True)
             self.home.mkdir()
             self.tmp.mkdir()
+            self._services: list[LocalService] = []
         except OSError as exc:
             self.close()
             raise SandboxError(f"Could not copy the submission into a sandbox ({exc}); check disk space.") from exc
@@ -134,7 +118,7 @@ class LocalSandbox(Sandbox):
 
         pipes = [proc.stdout, proc.stderr]
         readers = [
-            _CappedReader(pipe, self.limits.output_bytes, overflow)
+            CappedReader(pipe, self.limits.output_bytes, overflow)
             for pipe in pipes
             if isinstance(pipe, io.BufferedReader)
         ]
@@ -170,6 +154,18 @@ class LocalSandbox(Sandbox):
             limit_events=tuple(events),
         )
 
+    def start_service(
+        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+    ) -> Service:
+        # Services on this machine share its loopback: the asked-for port becomes a free one.
+        actual = free_port()
+        service = LocalService(
+            argv, actual, self.workspace / workspace_path(cwd), self._env({**(env or {}), "PORT": str(actual)}),
+            self.limits.output_bytes, _rlimits(self.limits, self.limits.wall_s),
+        )  # fmt: skip
+        self._services.append(service)
+        return service
+
     def _resolve(self, path: str) -> Path:
         resolved = (self.workspace / workspace_path(path)).resolve()
         if not resolved.is_relative_to(self.workspace.resolve()):
@@ -202,6 +198,8 @@ class LocalSandbox(Sandbox):
         if getattr(self, "_closed", False):
             return
         self._closed = True
+        for service in getattr(self, "_services", []):
+            service.stop(grace_s=0)
         _remove_tree(self.root)
 
 

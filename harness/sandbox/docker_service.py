@@ -1,0 +1,108 @@
+"""Services on the docker backend: a long-running candidate container, reached only by a prober
+container that joins its network namespace (no published ports, no route for the candidate)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import requests
+from docker import DockerClient
+from docker.models.containers import Container
+
+from harness.sandbox import engine, probe
+from harness.sandbox.base import ExecResult, limit_events
+from harness.sandbox.service import PROBE_BATCH, HttpRequest, HttpResponse, Service
+
+PROBE_SOURCE = Path(probe.__file__).read_text(encoding="utf-8")
+PROBER_MEMORY = "256m"
+
+
+class DockerService(Service):
+    def __init__(
+        self, client: DockerClient, image: str, argv: Sequence[str], port: int, options: dict[str, Any],
+        labels: dict[str, str], output_cap: int,
+    ) -> None:  # fmt: skip
+        self.port, self.argv = port, tuple(argv)
+        self._client, self._image, self._labels, self._cap = client, image, labels, output_cap
+        self._started = time.monotonic()
+        self._result: ExecResult | None = None
+        with engine.translated("start a sandbox service"):
+            self.container: Container = client.containers.create(image, command=list(argv), **options)
+            self.container.start()
+
+    def _prober_options(self) -> dict[str, Any]:
+        return {
+            "network_mode": f"container:{self.container.id}",
+            "user": "65534:65534",
+            "read_only": True,
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "mem_limit": PROBER_MEMORY,
+            "pids_limit": 32,
+            "labels": self._labels | {"opsdrill.role": "prober"},
+            "environment": {"PYTHONDONTWRITEBYTECODE": "1"},
+        }
+
+    def _probe(self, batch: list[dict[str, Any]]) -> list[HttpResponse]:
+        timeout = sum(float(r["timeout_s"]) for r in batch) + 30
+        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), json.dumps(batch)]
+        with engine.translated("run the prober"):
+            prober = self._client.containers.create(self._image, command=command, **self._prober_options())
+        try:
+            prober.start()
+            status = prober.wait(timeout=timeout)
+            output = prober.logs(stdout=True, stderr=False)
+            if int(status.get("StatusCode", -1)) == 0:
+                return [HttpResponse.from_json(answer) for answer in json.loads(output)]
+            error = prober.logs(stdout=False, stderr=True).decode("utf-8", "replace")[-300:]
+        except (docker.errors.APIError, requests.exceptions.RequestException, ValueError) as exc:
+            error = f"prober failed: {exc}"
+        finally:
+            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+                prober.remove(force=True)
+        return [HttpResponse(status=0, error=error) for _ in batch]
+
+    def send(self, requests_: Sequence[HttpRequest]) -> list[HttpResponse]:
+        if not self.running():
+            return [HttpResponse(status=0, error="the service is not running") for _ in requests_]
+        wire = [r.to_json() for r in requests_]
+        return [
+            answer
+            for start in range(0, len(wire), PROBE_BATCH)
+            for answer in self._probe(wire[start : start + PROBE_BATCH])
+        ]
+
+    def running(self) -> bool:
+        with contextlib.suppress(docker.errors.NotFound):
+            self.container.reload()
+            return bool(self.container.attrs.get("State", {}).get("Running"))
+        return False
+
+    def stop(self, grace_s: float = 10.0) -> ExecResult:
+        """`timed_out` in the result means the service ignored SIGTERM for `grace_s` and was killed."""
+        if self._result is not None:
+            return self._result
+        with engine.translated("stop a sandbox service"):
+            stopping = time.monotonic()
+            self.container.stop(timeout=int(grace_s))
+            waited = time.monotonic() - stopping
+            self.container.reload()
+            state = self.container.attrs.get("State", {})
+            stdout = self.container.logs(stdout=True, stderr=False)[-self._cap :].decode("utf-8", "replace")
+            stderr = self.container.logs(stdout=False, stderr=True)[-self._cap :].decode("utf-8", "replace")
+        code = int(state.get("ExitCode", -1))
+        signum = code - 128 if code > 128 else None
+        events = (["memory_limit"] if state.get("OOMKilled") else []) + limit_events(code, signum, stderr)
+        self._result = ExecResult(
+            argv=self.argv, exit_code=code, stdout=stdout, stderr=stderr, duration_s=time.monotonic() - self._started,
+            timed_out=code == 137 and waited >= grace_s, killed_by_signal=signum, limit_events=tuple(events),
+        )  # fmt: skip
+        with contextlib.suppress(docker.errors.APIError):
+            self.container.remove(force=True)
+        return self._result

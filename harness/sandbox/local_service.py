@@ -1,0 +1,88 @@
+"""Services on the local backend: a process group on a free loopback port, probed in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from harness.sandbox import probe
+from harness.sandbox.base import ExecResult, limit_events
+from harness.sandbox.capture import CappedReader
+from harness.sandbox.service import HttpRequest, HttpResponse, Service
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the OS picks it)."""
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return int(probe_socket.getsockname()[1])
+
+
+class LocalService(Service):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        port: int,
+        cwd: Path,
+        env: Mapping[str, str],
+        output_cap: int,
+        preexec: Callable[[], None],
+    ) -> None:
+        self.port = port
+        self.argv = tuple(argv)
+        self._started = time.monotonic()
+        self._proc = subprocess.Popen(
+            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=preexec,
+        )  # fmt: skip
+        pipes = [self._proc.stdout, self._proc.stderr]
+        self._readers = [CappedReader(p, output_cap, self._kill) for p in pipes if isinstance(p, io.BufferedReader)]
+        for reader in self._readers:
+            reader.start()
+        self._result: ExecResult | None = None
+
+    def _kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+
+    def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
+        answers = probe.probe(self.port, [r.to_json() for r in requests])
+        return [HttpResponse.from_json(a) for a in answers]
+
+    def running(self) -> bool:
+        return self._proc.poll() is None
+
+    def stop(self, grace_s: float = 10.0) -> ExecResult:
+        """`timed_out` in the result means the service ignored SIGTERM for `grace_s` and was killed."""
+        if self._result is not None:
+            return self._result
+        if self.running():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=grace_s)
+        timed_out = self._proc.poll() is None
+        self._kill()
+        self._proc.wait()
+        for reader in self._readers:
+            reader.join(timeout=5)
+        code = self._proc.returncode
+        stderr = self._readers[1].data.decode("utf-8", "replace")
+        events = limit_events(code, -code if code < 0 else None, stderr)
+        self._result = ExecResult(
+            argv=self.argv, exit_code=code, stdout=self._readers[0].data.decode("utf-8", "replace"), stderr=stderr,
+            duration_s=time.monotonic() - self._started, timed_out=timed_out,
+            output_truncated=any(r.overflowed for r in self._readers),
+            killed_by_signal=-code if code < 0 else None, limit_events=tuple(events),
+        )  # fmt: skip
+        for pipe in (self._proc.stdout, self._proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        return self._result

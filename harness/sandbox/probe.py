@@ -1,0 +1,41 @@
+"""The prober: sends HTTP requests to 127.0.0.1:PORT and reports the answers as JSON.
+
+Standard library only, because the docker backend runs this very file with `python -I` inside a
+prober container (the kit's image, joined to the service's network namespace); the local backend
+calls `probe` directly. Usage as a program: python -I probe.py PORT BATCH_JSON
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sys
+import time
+from typing import Any
+
+MAX_BODY = 1024 * 1024
+
+
+def probe(port: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    answers = []
+    for request in batch:
+        started = time.perf_counter()
+        answer: dict[str, Any] = {"status": 0, "body": "", "headers": {}, "error": ""}
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=request["timeout_s"])
+        try:
+            body = request["body"].encode("latin-1") or None
+            connection.request(request["method"], request["path"], body=body, headers=request["headers"])
+            response = connection.getresponse()
+            content = response.read(MAX_BODY)
+            answer.update(status=response.status, body=content.decode("latin-1"), headers=dict(response.getheaders()))
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            answer["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+        finally:
+            connection.close()
+        answer["elapsed_s"] = time.perf_counter() - started
+        answers.append(answer)
+    return answers
+
+
+if __name__ == "__main__":
+    json.dump(probe(int(sys.argv[1]), json.loads(sys.argv[2])), sys.stdout)

@@ -1,0 +1,87 @@
+"""Services under test: a candidate process that listens on a port, and a trusted client for it.
+
+The client (the "prober") is the only thing that talks to a candidate service. On the docker
+backend it is a separate container of the kit's image that joins the service container's network
+namespace and reaches it on 127.0.0.1, so the candidate gets no route anywhere and the host never
+needs to route to container addresses. On the local backend it is this process, over loopback.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.sandbox.base import ExecResult
+
+#: Requests per prober run on the docker backend (each run's batch travels as one argument).
+PROBE_BATCH = 200
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str = "GET"
+    path: str = "/"
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float = 5.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form `harness.sandbox.probe` reads."""
+        return {"method": self.method, "path": self.path, "body": self.body.decode("latin-1"),
+                "headers": dict(self.headers), "timeout_s": self.timeout_s}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What came back; `status` 0 means no HTTP answer at all (refused, reset, timed out)."""
+
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    error: str = ""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HttpResponse:
+        return cls(
+            status=int(data["status"]), body=str(data["body"]).encode("latin-1"), headers=dict(data["headers"]),
+            elapsed_s=float(data["elapsed_s"]), error=str(data["error"]),
+        )  # fmt: skip
+
+
+class Service(abc.ABC):
+    """A candidate process serving on `port` inside its sandbox."""
+
+    port: int
+
+    @abc.abstractmethod
+    def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
+        """Send `requests` in order through the trusted prober; one response each."""
+
+    @abc.abstractmethod
+    def running(self) -> bool:
+        """Whether the service process is still alive."""
+
+    @abc.abstractmethod
+    def stop(self, grace_s: float = 10.0) -> ExecResult:
+        """SIGTERM, up to `grace_s` to exit, then SIGKILL; the exit status and the captured output."""
+
+    def request(self, method: str = "GET", path: str = "/", body: bytes = b"", **headers: str) -> HttpResponse:
+        return self.send([HttpRequest(method, path, body, headers)])[0]
+
+    def wait_until_ready(self, path: str = "/", timeout_s: float = 30.0) -> bool:
+        """Poll `path` until it answers with anything but a 5xx, or the service dies, or time runs out."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.running():
+            answer = self.request("GET", path)
+            if 0 < answer.status < 500:
+                return True
+            time.sleep(0.25)
+        return False

@@ -1,0 +1,106 @@
+"""Services under test, on both backends: reached only through the trusted prober, stopped cleanly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import exercise as exercise_mod
+from harness.build.image import exercise_image
+from harness.sandbox import engine, get_backend
+from harness.sandbox.base import BackendOptions, Sandbox
+from harness.sandbox.service import HttpRequest
+from harness.spec.exercise import Limits
+
+SERVER = """\
+import http.server, os, signal, sys
+
+if "--stubborn" in sys.argv:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self._answer(200, f"hello {self.path}".encode())
+
+    def do_POST(self):
+        size = int(self.headers.get("Content-Length", 0))
+        self._answer(201, str(len(self.rfile.read(size))).encode())
+
+    def _answer(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, fmt, *args):
+        print("served", self.path, file=sys.stderr, flush=True)
+
+
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+LIMITS = Limits(wall_s=60, memory_mb=256, pids=64, output_bytes=64 * 1024)
+SESSION = "test-services"
+
+
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
+def sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
+    image = None
+    if request.param == "docker":
+        exercise = exercise_mod.load("unreproducible-run")
+        image = exercise_image(exercise.id, exercise.paths.image_dir)
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "serve.py").write_text(SERVER)
+    backend = get_backend(request.param, BackendOptions(session=SESSION, image=image))
+    with backend.create(str(source), limits=LIMITS, label="service") as box:
+        yield box
+    if request.param == "docker":
+        assert engine.leftovers(engine.selector(session=SESSION)).empty
+
+
+def test_service_answers_through_the_prober(sandbox: Sandbox) -> None:
+    service = sandbox.start_service(["python", "serve.py"], port=8080)
+    assert service.wait_until_ready("/health", timeout_s=30)
+    answers = service.send([HttpRequest("GET", "/a"), HttpRequest("POST", "/b", body=b"x" * 1000)])
+    assert [(a.status, a.body) for a in answers] == [(200, b"hello /a"), (201, b"1000")]
+    assert all(a.elapsed_s > 0 and not a.error for a in answers)
+    result = service.stop(grace_s=5)
+    assert not service.running() and not result.timed_out
+    assert "served /a" in result.stderr
+
+
+def test_stubborn_service_is_killed_after_the_grace_period(sandbox: Sandbox) -> None:
+    service = sandbox.start_service(["python", "serve.py", "--stubborn"], port=8080)
+    assert service.wait_until_ready(timeout_s=30)
+    result = service.stop(grace_s=1)
+    assert result.timed_out and not service.running()
+
+
+def test_dead_service_gives_no_answer(sandbox: Sandbox) -> None:
+    service = sandbox.start_service(["python", "-c", "raise SystemExit(3)"], port=8080)
+    assert not service.wait_until_ready(timeout_s=5)
+    assert service.request("GET", "/").status == 0
+    assert service.stop().exit_code == 3
+
+
+@pytest.mark.docker
+def test_docker_service_has_no_address_and_no_published_port(tmp_path: Path) -> None:
+    exercise = exercise_mod.load("unreproducible-run")
+    backend = get_backend(
+        "docker", BackendOptions(session=SESSION, image=exercise_image(exercise.id, exercise.paths.image_dir))
+    )
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "serve.py").write_text(SERVER)
+    with backend.create(str(source), limits=LIMITS, label="isolated") as box:
+        service = box.start_service(["python", "serve.py"], port=8080)
+        assert service.wait_until_ready(timeout_s=30)
+        container = service.container  # type: ignore[attr-defined]
+        container.reload()
+        settings = container.attrs["NetworkSettings"]
+        assert container.attrs["HostConfig"]["NetworkMode"] == "none"
+        assert not settings.get("IPAddress") and not settings.get("Ports")
+        service.stop(grace_s=2)
