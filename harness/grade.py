@@ -10,6 +10,7 @@ from harness import __version__, score
 from harness.build.session import backend_session
 from harness.check.runner import run_checks
 from harness.exercise import Exercise
+from harness.integrity import inspect_submission
 from harness.report.model import ExerciseRef, Scorecard, SubmissionRef, Timings
 from harness.unpack import unpacked
 
@@ -20,6 +21,7 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
     started = time.monotonic()
     with unpacked(source) as submission:
         unpack_s = time.monotonic() - started
+        integrity = inspect_submission(submission.path, exercise.paths.starter, exercise.spec.protected)
         with backend_session(exercise, backend) as options:
             build_s = time.monotonic() - started - unpack_s
             run = run_checks(exercise, submission, backend, options)
@@ -45,5 +47,5 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
         maturity_title=score.maturity_title(level),
         checks=checks,
         manual=score.manual_items(exercise.rubric),
-        flags=run.results.flags,
+        flags=integrity + run.results.flags,
     )

@@ -53,6 +53,7 @@ LIMIT_MARKERS = {
     "File too large": "file_size_limit",
     "File size limit exceeded": "file_size_limit",
     "Resource temporarily unavailable": "pids_limit",
+    "No space left on device": "disk_limit",
 }
 LIMIT_SIGNALS: dict[int, str] = {int(signal.SIGXCPU): "cpu_limit", int(signal.SIGXFSZ): "file_size_limit"}
 

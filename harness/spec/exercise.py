@@ -44,6 +44,8 @@ class ExerciseSpec(Strict):
     authoritative_backend: BackendName
     entry_points: list[str] = Field(min_length=1)
     starter_max_percent: float = Field(default=20, ge=0, le=100)
+    #: Starter files the candidate must not change (compared by content, flagged when changed).
+    protected: list[str] = Field(default_factory=list)
     grading_timeout_s: float = Field(default=900, gt=0)
     limits: Limits = Limits()
     params: dict[str, Any] = Field(default_factory=dict)

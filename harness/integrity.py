@@ -1,0 +1,89 @@
+"""Stage: integrity. What a submission contains that a human should know about, as flags.
+
+Nothing here changes a score: the checks never load these files, so injection attempts earn
+nothing by construction. The flags say what was tried, with the evidence, for a person to judge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from harness.check.protocol import Flag
+
+#: pytest configuration a submission may carry for its own tests; the grader never reads it.
+PYTEST_FILES = ("conftest.py", "pytest.ini", ".pytest.ini")
+PYTEST_SECTIONS = {"pyproject.toml": "[tool.pytest", "setup.cfg": "[tool:pytest]", "tox.ini": "[pytest]"}
+#: Files Python runs at start-up: no legitimate pipeline needs them in a project folder.
+STARTUP_HOOKS = ("sitecustomize.py", "usercustomize.py")
+#: Modules a submission could try to shadow at its top level to subvert graders.
+SHADOWED = ("pytest", "_pytest", "pluggy", "harness", "json", "yaml", "subprocess", "importlib", "site")
+MAX_LISTED = 5
+MAX_SECTION_READ = 1024 * 1024
+
+
+def _listed(paths: list[str]) -> str:
+    more = f" and {len(paths) - MAX_LISTED} more" if len(paths) > MAX_LISTED else ""
+    return ", ".join(paths[:MAX_LISTED]) + more
+
+
+def _relative(root: Path, paths: list[Path]) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in paths)
+
+
+def _pytest_config(root: Path) -> list[str]:
+    found = [p for name in PYTEST_FILES for p in root.rglob(name) if p.is_file()]
+    for name, marker in PYTEST_SECTIONS.items():
+        for path in root.rglob(name):
+            if (
+                path.is_file()
+                and path.stat().st_size <= MAX_SECTION_READ
+                and marker in path.read_text("utf-8", "replace")
+            ):
+                found.append(path)
+    return _relative(root, found)
+
+
+def _startup_hooks(root: Path) -> list[str]:
+    hooks = [p for name in STARTUP_HOOKS for p in root.rglob(name)] + list(root.rglob("*.pth"))
+    return _relative(root, [p for p in hooks if p.is_file()])
+
+
+def _shadows(root: Path) -> list[str]:
+    found = []
+    for name in SHADOWED:
+        found += [p for p in (root / f"{name}.py", root / name / "__init__.py") if p.is_file()]
+    return _relative(root, found)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def protected_changes(root: Path, starter: Path, protected: list[str]) -> list[Flag]:
+    """Files the candidate must leave as the starter has them, compared by content."""
+    flags = []
+    for relative in protected:
+        original, submitted = starter / relative, root / relative
+        if not submitted.is_file() or submitted.is_symlink():
+            flags.append(Flag(kind="protected_file_changed", detail=f"{relative} was removed or replaced by a link"))
+        elif _sha256(submitted) != _sha256(original):
+            flags.append(
+                Flag(
+                    kind="protected_file_changed",
+                    detail=f"{relative} differs from the starter (sha256 {_sha256(original)[:12]} -> "
+                    f"{_sha256(submitted)[:12]}); the checks use the kit's own copy",
+                )
+            )
+    return flags
+
+
+def inspect_submission(root: Path, starter: Path, protected: list[str]) -> list[Flag]:
+    flags = []
+    if config := _pytest_config(root):
+        flags.append(Flag(kind="pytest_config_ignored", detail=f"not used by the grader: {_listed(config)}"))
+    if hooks := _startup_hooks(root):
+        flags.append(Flag(kind="tamper_attempt", detail=f"Python start-up hooks in the submission: {_listed(hooks)}"))
+    if shadows := _shadows(root):
+        flags.append(Flag(kind="tamper_attempt", detail=f"modules shadowing the grader's: {_listed(shadows)}"))
+    return flags + protected_changes(root, starter, protected)

@@ -1,0 +1,166 @@
+"""The adversarial corpus on the docker backend: hostile submissions built from the starter.
+
+For every case: grading finishes in time, scores no more than the starter, raises the flags it
+should, leaves no container behind, and the host's sentinel files are untouched. The exercise runs
+with short time limits here (a copy of the content), so a hostile loop costs seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hostile
+import pytest
+import yaml
+from conftest import REPO
+from rich.console import Console
+
+from harness import exercise as exercise_mod
+from harness.content import CONTENT_ENV
+from harness.exercise import Exercise
+from harness.grade import grade
+from harness.report import markdown, terminal
+from harness.report.model import Scorecard
+from harness.sandbox import engine
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+EXERCISE = "unreproducible-run"
+SECRET_NAME, SECRET_VALUE = "OPSDRILL_CORPUS_SECRET", "s3cr3t-7f3a9c"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    program: str
+    flags: set[str] = field(default_factory=set)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+CASES = [
+    Case("forged-results", hostile.FORGE),
+    Case("snoop-hidden-checks-and-secrets", hostile.SNOOP),
+    Case("network", hostile.NETWORK),
+    Case("fork-bomb", hostile.FORK_BOMB, {"timeout"}),
+    Case("memory-bomb", hostile.MEMORY_BOMB, {"memory_limit"}),
+    Case("disk-fill", hostile.DISK_FILL, {"disk_limit", "file_size_limit"}),
+    Case("output-bomb", hostile.OUTPUT_BOMB, {"output_limit"}),
+    Case("infinite-loop", hostile.INFINITE_LOOP, {"timeout"}),
+    Case("background-survivor", hostile.BACKGROUND),
+    Case(
+        "exit-at-import",
+        hostile.EXIT_AT_IMPORT,
+        {"tamper_attempt"},
+        {"sitecustomize.py": "import os\nos._exit(0)\n", "usercustomize.py": "import os\nos._exit(0)\n"},
+    ),
+    Case(
+        "report-injection",
+        hostile.INJECTION,
+        {"tamper_attempt", "pytest_config_ignored"},
+        {
+            "conftest.py": "def pytest_collection_modifyitems(items):\n    items.clear()\n",
+            "json.py": "x = 1\n",
+            "pytest.ini": "[pytest]\naddopts = -p conftest\n",
+        },
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def short_limits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]:
+    """A copy of the bundled exercise whose time limits are seconds long."""
+    root = tmp_path_factory.mktemp("content")
+    for part in ("exercises", "graders"):
+        shutil.copytree(REPO / part / EXERCISE, root / part / EXERCISE)
+    (root / "rubrics").mkdir()
+    shutil.copy(REPO / "rubrics" / f"{EXERCISE}.yaml", root / "rubrics")
+    spec_file = root / "exercises" / EXERCISE / "exercise.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    spec["limits"] |= {"wall_s": 15, "file_size_mb": 64}
+    spec["params"] |= {"train_timeout_s": 12, "notebook_timeout_s": 30}
+    spec["grading_timeout_s"] = 300
+    spec_file.write_text(yaml.safe_dump(spec))
+    previous = os.environ.get(CONTENT_ENV)
+    os.environ[CONTENT_ENV] = str(root)
+    try:
+        yield exercise_mod.load(EXERCISE)
+    finally:
+        if previous is None:
+            del os.environ[CONTENT_ENV]
+        else:
+            os.environ[CONTENT_ENV] = previous
+
+
+@pytest.fixture(scope="module")
+def starter_points(short_limits: Exercise) -> float:
+    return grade(short_limits, short_limits.paths.starter, "docker").total.points
+
+
+@pytest.fixture
+def sentinels(tmp_path: Path) -> Iterator[list[Path]]:
+    folder = tmp_path / "host-sentinels"
+    folder.mkdir()
+    files = [folder / "precious.txt", Path(f"/tmp/opsdrill-sentinel-{os.getpid()}.txt")]
+    for path in files:
+        path.write_text("untouched")
+    yield files
+    files[1].unlink(missing_ok=True)
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A server on the host's loopback: no sandbox may reach it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield int(server.getsockname()[1])
+    server.close()
+
+
+def _program(case: Case, sentinels: list[Path], port: int, exercise: Exercise) -> str:
+    constants = (
+        f"SENTINELS = {[str(p) for p in sentinels]!r}\n"
+        f"GRADER_PATHS = {[str(exercise.paths.graders_dir) + '/*.py', str(REPO / 'graders') + '/**/*.py']!r}\n"
+        f"SECRET_VALUE = {SECRET_VALUE!r}\nHOST_PORT = {port}\n"
+    )
+    return constants + case.program
+
+
+def _details(card: Scorecard) -> str:
+    return "\n".join(check.detail for check in card.checks)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_submission(
+    case: Case, short_limits: Exercise, starter_points: float, sentinels: list[Path], listener: int,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv(SECRET_NAME, SECRET_VALUE)
+    submission = tmp_path / "submission"
+    shutil.copytree(short_limits.paths.starter, submission)
+    (submission / "train.py").write_text(_program(case, sentinels, listener, short_limits))
+    for name, content in case.extra.items():
+        (submission / name).write_text(content)
+
+    card = grade(short_limits, submission, "docker")
+
+    assert card.total.points <= starter_points
+    assert card.duration_s < short_limits.spec.grading_timeout_s
+    assert case.flags <= {flag.kind for flag in card.flags}, card.flags
+    assert all(path.read_text() == "untouched" for path in sentinels)
+    assert sorted(p.name for p in sentinels[0].parent.iterdir()) == ["precious.txt"]
+    assert engine.leftovers(engine.selector()).empty
+    leaks = re.findall(r"LEAK:(\S+)", _details(card))
+    assert set(leaks) <= {"nothing"}, leaks
+    if case.name.startswith(("snoop", "network")):
+        assert leaks, "the probe did not report what it saw"
+    rendered = markdown.render(card)
+    console = Console(record=True, width=300, color_system=None)
+    terminal.render(card, console)
+    assert "\x1b" not in rendered and "<script>" not in rendered
+    assert "\x1b" not in console.export_text()
