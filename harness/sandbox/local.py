@@ -50,6 +50,24 @@ def _rlimits(limits: Limits, cpu_s: float) -> Callable[[], None]:
     return apply
 
 
+def _kill_strays(root: Path) -> None:
+    """Kill processes still working inside `root` that left the process group (setsid, daemons).
+
+    Linux only (it reads /proc); a process that also changed its working directory away escapes:
+    one more reason the local backend is not a security boundary.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    prefix = str(root.resolve())
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if os.readlink(entry / "cwd").startswith(prefix):  # noqa: PTH115 - /proc links, may vanish
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
@@ -132,6 +150,7 @@ class LocalSandbox(Sandbox):
             events.append("timeout")
         finally:
             _kill_group(proc.pid)  # also whatever the command left running in the background
+            _kill_strays(self.root)
             proc.wait()
             for reader in readers:
                 reader.join(timeout=5)
@@ -200,6 +219,7 @@ class LocalSandbox(Sandbox):
         self._closed = True
         for service in getattr(self, "_services", []):
             service.stop(grace_s=0)
+        _kill_strays(self.root)
         _remove_tree(self.root)
 
 

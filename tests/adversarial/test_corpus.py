@@ -1,4 +1,7 @@
-"""The adversarial corpus on the docker backend: hostile submissions built from the starter.
+"""The adversarial corpus: hostile submissions built from the starter, on the docker backend,
+and on the local backend for the cases the local backend is meant to withstand (resource limits,
+runaway and background processes, start-up hooks, forged output, report injection; not secrecy,
+network or host files, which only docker isolates).
 
 For every case: grading finishes in time, scores no more than the starter, raises the flags it
 should, leaves no container behind, and the host's sentinel files are untouched. The exercise runs
@@ -29,7 +32,7 @@ from harness.report import markdown, terminal
 from harness.report.model import Scorecard
 from harness.sandbox import engine
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 EXERCISE = "unreproducible-run"
 SECRET_NAME, SECRET_VALUE = "OPSDRILL_CORPUS_SECRET", "s3cr3t-7f3a9c"
 
@@ -40,6 +43,7 @@ class Case:
     program: str
     flags: set[str] = field(default_factory=set)
     extra: dict[str, str] = field(default_factory=dict)
+    local: bool = False
 
 
 CASES = [
@@ -47,16 +51,17 @@ CASES = [
     Case("snoop-hidden-checks-and-secrets", hostile.SNOOP),
     Case("network", hostile.NETWORK),
     Case("fork-bomb", hostile.FORK_BOMB, {"timeout"}),
-    Case("memory-bomb", hostile.MEMORY_BOMB, {"memory_limit"}),
+    Case("memory-bomb", hostile.MEMORY_BOMB, {"memory_limit"}, local=True),
     Case("disk-fill", hostile.DISK_FILL, {"disk_limit", "file_size_limit"}),
-    Case("output-bomb", hostile.OUTPUT_BOMB, {"output_limit"}),
-    Case("infinite-loop", hostile.INFINITE_LOOP, {"timeout"}),
-    Case("background-survivor", hostile.BACKGROUND),
+    Case("output-bomb", hostile.OUTPUT_BOMB, {"output_limit"}, local=True),
+    Case("infinite-loop", hostile.INFINITE_LOOP, {"timeout"}, local=True),
+    Case("background-survivor", hostile.BACKGROUND, local=True),
     Case(
         "exit-at-import",
         hostile.EXIT_AT_IMPORT,
         {"tamper_attempt"},
         {"sitecustomize.py": "import os\nos._exit(0)\n", "usercustomize.py": "import os\nos._exit(0)\n"},
+        local=True,
     ),
     Case(
         "report-injection",
@@ -67,6 +72,7 @@ CASES = [
             "json.py": "x = 1\n",
             "pytest.ini": "[pytest]\naddopts = -p conftest\n",
         },
+        local=True,
     ),
 ]
 
@@ -96,9 +102,17 @@ def short_limits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]
             os.environ[CONTENT_ENV] = previous
 
 
-@pytest.fixture(scope="module")
-def starter_points(short_limits: Exercise) -> float:
-    return grade(short_limits, short_limits.paths.starter, "docker").total.points
+_starter_points: dict[str, float] = {}
+
+
+def starter_points(exercise: Exercise, backend: str) -> float:
+    if backend not in _starter_points:
+        _starter_points[backend] = grade(exercise, exercise.paths.starter, backend).total.points
+    return _starter_points[backend]
+
+
+RUNS = [pytest.param(case, "docker", id=f"docker-{case.name}", marks=pytest.mark.docker) for case in CASES]
+RUNS += [pytest.param(case, "local", id=f"local-{case.name}") for case in CASES if case.local]
 
 
 @pytest.fixture
@@ -135,9 +149,9 @@ def _details(card: Scorecard) -> str:
     return "\n".join(check.detail for check in card.checks)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize(("case", "backend"), RUNS)
 def test_hostile_submission(
-    case: Case, short_limits: Exercise, starter_points: float, sentinels: list[Path], listener: int,
+    case: Case, backend: str, short_limits: Exercise, sentinels: list[Path], listener: int,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv(SECRET_NAME, SECRET_VALUE)
@@ -147,14 +161,16 @@ def test_hostile_submission(
     for name, content in case.extra.items():
         (submission / name).write_text(content)
 
-    card = grade(short_limits, submission, "docker")
+    card = grade(short_limits, submission, backend)
 
-    assert card.total.points <= starter_points
+    assert card.backend == backend
+    assert card.total.points <= starter_points(short_limits, backend)
     assert card.duration_s < short_limits.spec.grading_timeout_s
     assert case.flags <= {flag.kind for flag in card.flags}, card.flags
     assert all(path.read_text() == "untouched" for path in sentinels)
     assert sorted(p.name for p in sentinels[0].parent.iterdir()) == ["precious.txt"]
-    assert engine.leftovers(engine.selector()).empty
+    if backend == "docker":
+        assert engine.leftovers(engine.selector()).empty
     leaks = re.findall(r"LEAK:(\S+)", _details(card))
     assert set(leaks) <= {"nothing"}, leaks
     if case.name.startswith(("snoop", "network")):

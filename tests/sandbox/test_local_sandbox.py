@@ -67,6 +67,13 @@ def test_background_processes_die_with_the_command(sandbox: Sandbox) -> None:
     assert not sandbox.exists("late.txt")
 
 
+def test_daemons_that_leave_the_group_are_killed_too(sandbox: Sandbox) -> None:
+    daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1)\n    open('late.txt', 'w').write('x')\n"
+    assert sandbox.exec(["python", "-c", daemon]).ok
+    time.sleep(1.5)
+    assert not sandbox.exists("late.txt")
+
+
 def test_files_are_read_with_a_cap_and_only_inside(sandbox: Sandbox) -> None:
     with pytest.raises(SandboxError, match="larger than"):
         sandbox.read_file("hello.txt", 3)
