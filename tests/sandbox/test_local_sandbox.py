@@ -68,7 +68,8 @@ def test_background_processes_die_with_the_command(sandbox: Sandbox) -> None:
 
 
 def test_daemons_that_leave_the_group_are_killed_too(sandbox: Sandbox) -> None:
-    daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1)\n    open('late.txt', 'w').write('x')\n"
+    daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+    daemon += "    time.sleep(1)\n    open('late.txt', 'w').write('x')\n"
     assert sandbox.exec(["python", "-c", daemon]).ok
     time.sleep(1.5)
     assert not sandbox.exists("late.txt")
