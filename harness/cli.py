@@ -93,7 +93,7 @@ def grade(
     submission: Annotated[Path, typer.Argument(help="Submission folder, .zip or .tar.gz.")],
     backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the reports.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: json, md.")] = "json,md",
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: json, md, html.")] = "json,md,html",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table on the terminal.")] = False,
 ) -> None:
     """Grade one submission and write its scorecard."""

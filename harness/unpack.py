@@ -62,6 +62,13 @@ class _Budget:
 
 
 def _safe_relative(name: str, origin: str) -> PurePosixPath:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+        raise SubmissionError(
+            f"{origin} contains a file name that is not valid UTF-8 ({shown}); rename it and resubmit."
+        ) from None
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or name.startswith("/"):
         raise SubmissionError(f"{origin} contains the path '{name}', which leaves the submission; repack it.")

@@ -180,3 +180,20 @@ def test_missing_and_empty_submissions(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(SubmissionError, match="is empty"), unpack.unpacked(tmp_path / "empty"):
         pass
+
+
+def test_undecodable_names_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.tar"
+    with tarfile.open(path, "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as archive:
+        info = tarfile.TarInfo("caf\xe9.txt")
+        archive.addfile(info, io.BytesIO(b""))
+    with pytest.raises(SubmissionError, match="not valid UTF-8"), unpack.unpacked(path):
+        pass
+
+
+def test_nested_archives_are_copied_not_opened(tmp_path: Path) -> None:
+    inner = _zip(tmp_path / "inner.zip", {"../../escape.txt": b"evil"})
+    outer = _zip(tmp_path / "outer.zip", {"project/inner.zip": inner.read_bytes(), "project/a.txt": b"a"})
+    with unpack.unpacked(outer) as submission:
+        assert sorted(p.name for p in submission.path.iterdir()) == ["a.txt", "inner.zip"]
+    assert not (tmp_path / "escape.txt").exists()

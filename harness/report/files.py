@@ -6,16 +6,17 @@ from enum import StrEnum
 from pathlib import Path
 
 from harness.fsutil import write_atomic
-from harness.report import jsonfile, markdown
+from harness.report import html, jsonfile, markdown
 from harness.report.model import Scorecard
 
 
 class ReportFormat(StrEnum):
     JSON = "json"
     MD = "md"
+    HTML = "html"
 
 
-FILE_NAMES = {ReportFormat.JSON: "scorecard.json", ReportFormat.MD: "scorecard.md"}
+FILE_NAMES = {ReportFormat.JSON: "scorecard.json", ReportFormat.MD: "scorecard.md", ReportFormat.HTML: "scorecard.html"}
 
 
 def write_reports(card: Scorecard, out_dir: Path, formats: list[ReportFormat]) -> list[Path]:
@@ -25,6 +26,6 @@ def write_reports(card: Scorecard, out_dir: Path, formats: list[ReportFormat]) -
         if fmt is ReportFormat.JSON:
             jsonfile.write(card, path)
         else:
-            write_atomic(path, markdown.render(card))
+            write_atomic(path, (markdown.render if fmt is ReportFormat.MD else html.render)(card))
         written.append(path)
     return written

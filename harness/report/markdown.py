@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 
+from harness.report.inert import strip_controls
 from harness.report.model import Scorecard
 from harness.spec.criteria import CRITERION_TITLES, Criterion
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 STATUS_MARK = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skipped"}
 
 
 def escape(text: str) -> str:
     """Make arbitrary text inert in Markdown (and in HTML rendered from it), on one line."""
-    flat = _CONTROL.sub("", text.replace("\r", " ").replace("\n", " "))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat).replace("&", "&amp;")
+    flat = strip_controls(text.replace("\r", " ").replace("\n", " "))
+    entities = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", entities)
 
 
 def _percent(value: float | None) -> str:

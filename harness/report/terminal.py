@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.report.inert import strip_controls
 from harness.report.model import Scorecard
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}
 
 
 def safe(text: str) -> str:
     """Strip control characters (ANSI escapes start with one) and escape rich markup."""
-    return escape(_CONTROL.sub("", text))
+    return escape(strip_controls(text))
 
 
 def render(card: Scorecard, console: Console) -> None:

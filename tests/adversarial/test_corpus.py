@@ -28,7 +28,7 @@ from harness import exercise as exercise_mod
 from harness.content import CONTENT_ENV
 from harness.exercise import Exercise
 from harness.grade import grade
-from harness.report import markdown, terminal
+from harness.report import html, markdown, terminal
 from harness.report.model import Scorecard
 from harness.sandbox import engine
 
@@ -71,6 +71,8 @@ CASES = [
             "conftest.py": "def pytest_collection_modifyitems(items):\n    items.clear()\n",
             "json.py": "x = 1\n",
             "pytest.ini": "[pytest]\naddopts = -p conftest\n",
+            "<img src=x onerror=alert(1)>.pth": "import os\n",
+            "\x1b[2Jclear.pth": "import os\n",
         },
         local=True,
     ),
@@ -175,8 +177,8 @@ def test_hostile_submission(
     assert set(leaks) <= {"nothing"}, leaks
     if case.name.startswith(("snoop", "network")):
         assert leaks, "the probe did not report what it saw"
-    rendered = markdown.render(card)
     console = Console(record=True, width=300, color_system=None)
     terminal.render(card, console)
-    assert "\x1b" not in rendered and "<script>" not in rendered
     assert "\x1b" not in console.export_text()
+    for rendered in (markdown.render(card), html.render(card)):
+        assert "\x1b" not in rendered and "<script>" not in rendered and "<img" not in rendered

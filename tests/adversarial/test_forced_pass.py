@@ -16,6 +16,8 @@ pytestmark = pytest.mark.slow
 FORCE_PASS_CONFTEST = """\
 import pytest
 
+pytest_plugins = ["evil_plugin"]
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -65,6 +67,10 @@ def test_pytest_injection_sitecustomize_and_forged_results_earn_nothing(tmp_path
     (hostile / "usercustomize.py").write_text(SITECUSTOMIZE)
     (hostile / "pytest.py").write_text("raise SystemExit(0)\n")
     (hostile / "harness.py").write_text("raise SystemExit(0)\n")
+    (hostile / "evil_plugin.py").write_text(FORCE_PASS_CONFTEST.replace('pytest_plugins = ["evil_plugin"]', ""))
+    (hostile / "_pytest").mkdir()
+    (hostile / "_pytest" / "__init__.py").write_text("raise SystemExit(0)\n")
+    (hostile / "yaml.py").write_text("def safe_load(*args):\n    return {}\n")
     (hostile / "train.py").write_text(FORGER)
     (hostile / "scorecard.json").write_text(json.dumps({"total": {"percent": 100}}))
 

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from harness.exercise import Exercise
 from harness.grade import grade
-from harness.report import markdown, terminal
+from harness.report import html, markdown, terminal
 from harness.report.files import ReportFormat, write_reports
 from harness.report.jsonfile import schema_errors
 from harness.report.model import Scorecard
@@ -27,11 +27,12 @@ def card(toy: Exercise) -> Scorecard:
 
 
 def test_written_reports_are_valid(card: Scorecard, tmp_path: Path, valid_scorecard: Callable[[Path], Any]) -> None:
-    paths = write_reports(card, tmp_path / "out", [ReportFormat.JSON, ReportFormat.MD])
+    paths = write_reports(card, tmp_path / "out", list(ReportFormat))
     document = valid_scorecard(paths[0])
     assert document["backend"] == "local" and document["total"]["percent"] == 0
     assert paths[1].read_text().startswith("# Toy exercise")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scorecard.json", "scorecard.md"]
+    assert paths[2].read_text().startswith("<!doctype html>")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scorecard.html", "scorecard.json", "scorecard.md"]
 
 
 def test_schema_rejects_broken_documents(card: Scorecard) -> None:
@@ -54,7 +55,17 @@ def test_markdown_escapes_candidate_text(card: Scorecard) -> None:
     )  # fmt: skip
     text = markdown.render(hostile)
     assert "<script>" not in text and "\x1b" not in text and "\n# heading" not in text
-    assert "\\<script\\>" in text and "\\*\\*bold\\*\\*" in text and "\\|" in text
+    assert "&lt;script&gt;" in text and "\\*\\*bold\\*\\*" in text and "\\|" in text
+
+
+def test_html_escapes_candidate_text(card: Scorecard) -> None:
+    hostile = card.model_copy(
+        update={"submission": card.submission.model_copy(update={"source": HOSTILE + '"><img src=x onerror=alert(1)>'}),
+                "checks": [c.model_copy(update={"detail": HOSTILE}) for c in card.checks]}
+    )  # fmt: skip
+    page = html.render(hostile)
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
+    assert "default-src 'none'" in page  # and the page would not run scripts anyway
 
 
 def test_terminal_strips_ansi_and_markup(card: Scorecard) -> None:
