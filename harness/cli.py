@@ -7,9 +7,11 @@ infrastructure) print one sentence and exit with their code; anything else is a 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, TypeVar
 
 import typer
@@ -190,8 +192,14 @@ def doctor(
     raise typer.Exit(_guard(body))
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
     """Console-script entry point: any unexpected exception is reported as a bug, once."""
+    # A batch worker is stopped with SIGTERM: unwind like Ctrl-C, so every `finally` cleans up.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except SystemExit:

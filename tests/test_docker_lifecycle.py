@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,8 +52,10 @@ def test_grade_defaults_to_docker_and_says_so(
     assert card["backend"] == "docker" and card["total"]["percent"] == 100
 
 
-def test_ctrl_c_during_grading_leaves_nothing_behind() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_grading_leaves_nothing_behind(stop: signal.Signals) -> None:
     solution = REPO / "exercises" / "unreproducible-run" / "solution"
+    temp_before = {p.name for p in Path(tempfile.gettempdir()).glob("opsdrill-*")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "grade", "unreproducible-run", str(solution), "--backend", "docker"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -61,11 +64,12 @@ def test_ctrl_c_during_grading_leaves_nothing_behind() -> None:
     while time.monotonic() < deadline and not engine.leftovers(engine.selector()).containers:
         time.sleep(0.2)
     assert engine.leftovers(engine.selector()).containers, "grading never started a container"
-    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, stop)
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == ExitCode.INTERRUPTED, err
     assert "Traceback" not in err
     assert engine.leftovers(engine.selector()).empty
+    assert {p.name for p in Path(tempfile.gettempdir()).glob("opsdrill-*")} <= temp_before
 
 
 def test_doctor_reports_a_clean_engine(cli: CliRunner) -> None:

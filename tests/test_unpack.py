@@ -111,6 +111,16 @@ def test_tar_links_out_and_devices_are_refused(tmp_path: Path) -> None:
             pass
 
 
+def test_zip_with_a_link_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "link.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("passwd")
+        info.external_attr = 0o120777 << 16  # a symlink entry
+        archive.writestr(info, "/etc/passwd")
+    with pytest.raises(SubmissionError, match="contains a link"), unpack.unpacked(path):
+        pass
+
+
 def test_folder_with_link_out_is_refused(project: Path) -> None:
     (project / "passwd").symlink_to("/etc/passwd")
     with pytest.raises(SubmissionError, match="outside the submission"), unpack.unpacked(project):

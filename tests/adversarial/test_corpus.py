@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,10 @@ def _program(case: Case, sentinels: list[Path], port: int, exercise: Exercise) -
     return constants + case.program
 
 
+def _kit_temp_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("opsdrill-*")}
+
+
 def _details(card: Scorecard) -> str:
     return "\n".join(check.detail for check in card.checks)
 
@@ -163,12 +168,14 @@ def test_hostile_submission(
     for name, content in case.extra.items():
         (submission / name).write_text(content)
 
+    temp_before = _kit_temp_dirs()
     card = grade(short_limits, submission, backend)
 
     assert card.backend == backend
     assert card.total.points <= starter_points(short_limits, backend)
     assert card.duration_s < short_limits.spec.grading_timeout_s
     assert case.flags <= {flag.kind for flag in card.flags}, card.flags
+    assert _kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
     assert all(path.read_text() == "untouched" for path in sentinels)
     assert sorted(p.name for p in sentinels[0].parent.iterdir()) == ["precious.txt"]
     if backend == "docker":
