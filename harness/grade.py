@@ -1,4 +1,4 @@
-"""The grading pipeline: unpack -> run checks in sandboxes -> score -> scorecard."""
+"""The grading pipeline: unpack -> integrity -> build -> checks in sandboxes -> score -> scorecard."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from harness.check.protocol import CheckResults, Flag
 from harness.sandbox.base import ExecResult, Sandbox
@@ -13,8 +13,8 @@ MAX_FLAGS = 50
 
 
 class ObservedSandbox(Sandbox):
-    def __init__(self, inner: Sandbox, journal: CheckResults, check: str) -> None:
-        self.inner, self.journal, self.check = inner, journal, check
+    def __init__(self, inner: Sandbox, journal: CheckResults, current_check: Callable[[], str]) -> None:
+        self.inner, self.journal, self.current_check = inner, journal, current_check
         self.backend = inner.backend
 
     def exec(
@@ -33,7 +33,7 @@ class ObservedSandbox(Sandbox):
                 self.journal.flags.append(
                     Flag(
                         kind=event,
-                        detail=f"`{command}` hit the {event.replace('_', ' ')} during {self.check}",
+                        detail=f"`{command}` hit the {event.replace('_', ' ')} during {self.current_check()}",
                     )
                 )
         return result

@@ -49,7 +49,7 @@ class Grading:
         """A fresh copy of the submission in a new sandbox; closed when the session ends."""
         backend = get_backend(self.context.backend, self.context.backend_options)
         inner = backend.create(str(self.context.submission_dir), limits=self.context.limits, label=label)
-        sandbox = ObservedSandbox(inner, self.journal, self.current_check)
+        sandbox = ObservedSandbox(inner, self.journal, lambda: self.current_check)
         self._open.append(sandbox)
         self.journal.sandboxes += 1
         return sandbox
