@@ -51,7 +51,6 @@ class Grading:
         inner = backend.create(str(self.context.submission_dir), limits=self.context.limits, label=label)
         sandbox = ObservedSandbox(inner, self.journal, lambda: self.current_check)
         self._open.append(sandbox)
-        self.journal.sandboxes += 1
         return sandbox
 
     def submission_file(self, path: str, max_bytes: int = MAX_STATIC_READ) -> bytes | None:

@@ -40,4 +40,3 @@ class CheckResults(BaseModel):
     outcomes: dict[str, CheckOutcome] = Field(default_factory=dict)
     flags: list[Flag] = Field(default_factory=list)
     sandbox_s: float = 0.0
-    sandboxes: int = 0

@@ -1,6 +1,6 @@
 """The five hiring criteria and the five-step maturity scale every rubric maps onto."""
 
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 
 
 class Criterion(StrEnum):
@@ -18,14 +18,6 @@ CRITERION_TITLES: dict[Criterion, str] = {
     Criterion.IAC: "Infrastructure as code",
     Criterion.MAINTENANCE: "Maintaining production systems",
 }
-
-
-class Maturity(IntEnum):
-    NOTEBOOK = 1
-    MANUAL_DEPLOYMENTS = 2
-    AUTOMATED_DEPLOYMENTS = 3
-    MONITORING_AND_RETRAINING = 4
-    FULL_PLATFORM = 5
 
 
 MATURITY_TITLES: dict[int, str] = {
