@@ -173,7 +173,7 @@ def test_hostile_submission(
 
     assert card.backend == backend
     assert card.total.points <= starter_points(short_limits, backend)
-    assert card.duration_s < short_limits.spec.grading_timeout_s
+    assert "grading_timeout" not in {flag.kind for flag in card.flags} and card.complete
     assert case.flags <= {flag.kind for flag in card.flags}, card.flags
     assert _kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
     assert all(path.read_text() == "untouched" for path in sentinels)

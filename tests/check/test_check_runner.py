@@ -71,7 +71,7 @@ def test_grading_timeout_stops_the_check_process(toy_root: Path) -> None:
     card = grade(toy, toy.paths.solution, "local")
     assert "grading_timeout" in [f.kind for f in card.flags]
     assert next(c for c in card.checks if c.id == "slow").status == "error"
-    assert card.duration_s < 40
+    assert not card.complete
 
 
 def test_submission_pytest_config_is_never_loaded(toy: Exercise, tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_fork_bomb_is_contained(sandbox: Sandbox) -> None:
 
 def test_infinite_loop_times_out(sandbox: Sandbox) -> None:
     result = sandbox.exec(["python", "-c", "while True: pass"], timeout_s=2)
-    assert result.timed_out and not result.ok and result.duration_s < 20
+    assert result.timed_out and not result.ok and "timeout" in result.limit_events
 
 
 def test_output_is_capped(sandbox: Sandbox) -> None:
