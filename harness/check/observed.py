@@ -39,9 +39,15 @@ class ObservedSandbox(Sandbox):
         return result
 
     def start_service(
-        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+        self,
+        argv: Sequence[str],
+        *,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        sink_env: str | None = None,
     ) -> Service:
-        return self.inner.start_service(argv, port=port, env=env, cwd=cwd)
+        return self.inner.start_service(argv, port=port, env=env, cwd=cwd, sink_env=sink_env)
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
         return self.inner.read_file(path, max_bytes)

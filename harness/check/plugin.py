@@ -12,7 +12,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -45,10 +45,12 @@ class Grading:
     def exercise_dir(self) -> Path:
         return self.context.exercise_dir
 
-    def sandbox(self, label: str) -> Sandbox:
-        """A fresh copy of the submission in a new sandbox; closed when the session ends."""
+    def sandbox(self, label: str, *, of: Literal["submission", "starter"] = "submission") -> Sandbox:
+        """A fresh copy of the submission (or of the exercise's starter, a baseline measured in the same
+        run) in a new sandbox; closed when the session ends."""
         backend = get_backend(self.context.backend, self.context.backend_options)
-        inner = backend.create(str(self.context.submission_dir), limits=self.context.limits, label=label)
+        source = self.context.submission_dir if of == "submission" else self.context.exercise_dir / "starter"
+        inner = backend.create(str(source), limits=self.context.limits, label=label)
         sandbox = ObservedSandbox(inner, self.journal, lambda: self.current_check)
         self._open.append(sandbox)
         return sandbox

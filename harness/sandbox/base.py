@@ -93,10 +93,17 @@ class Sandbox(abc.ABC):
 
     @abc.abstractmethod
     def start_service(
-        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+        self,
+        argv: Sequence[str],
+        *,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        sink_env: str | None = None,
     ) -> Service:
         """Start a long-running candidate process that should serve HTTP on `port` (also given to it as
-        $PORT). It runs until stopped or until the sandbox closes, under the same limits but wall time."""
+        $PORT). It runs until stopped or until the sandbox closes, under the same limits but wall time.
+        With `sink_env`, a webhook sink listens on the service's loopback and $`sink_env` holds its URL."""
 
     @abc.abstractmethod
     def read_file(self, path: str, max_bytes: int) -> bytes:

@@ -29,7 +29,7 @@ from docker.types import LogConfig, Ulimit
 from harness.errors import SandboxError
 from harness.sandbox import engine
 from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
-from harness.sandbox.docker_service import DockerService
+from harness.sandbox.docker_service import SINK_URL, DockerService
 from harness.sandbox.service import Service
 from harness.spec.exercise import Limits
 
@@ -229,12 +229,21 @@ class DockerSandbox(Sandbox):
                 container.remove(force=True)
 
     def start_service(
-        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+        self,
+        argv: Sequence[str],
+        *,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        sink_env: str | None = None,
     ) -> Service:
-        options = self._run_options({**(env or {}), "PORT": str(port)}, self.root / workspace_path(cwd))
+        sink = {sink_env: SINK_URL} if sink_env else {}
+        options = self._run_options({**(env or {}), **sink, "PORT": str(port)}, self.root / workspace_path(cwd))
         labels = dict(options["labels"]) | {"opsdrill.role": "service"}
         options["labels"] = labels
-        return DockerService(self._engine, self.image, argv, port, options, labels, self.limits.output_bytes)
+        return DockerService(
+            self._engine, self.image, argv, port, options, labels, self.limits.output_bytes, with_sink=bool(sink_env)
+        )
 
     def _follow(self, container_id: str, *, stdout: bool) -> Iterator[bytes]:
         """One of a running container's output streams, as the engine delivers it."""

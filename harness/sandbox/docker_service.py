@@ -1,5 +1,6 @@
 """Services on the docker backend: a long-running candidate container, reached only by a prober
-container that joins its network namespace (no published ports, no route for the candidate)."""
+container that joins its network namespace (no published ports, no route for the candidate).
+A webhook sink, when asked for, is one more kit container in that namespace."""
 
 from __future__ import annotations
 
@@ -15,26 +16,82 @@ import requests
 from docker import DockerClient
 from docker.models.containers import Container
 
-from harness.sandbox import engine, probe
+from harness.sandbox import engine, probe, sink
 from harness.sandbox.base import ExecResult, limit_events
-from harness.sandbox.service import PROBE_BATCH, HttpRequest, HttpResponse, Service
+from harness.sandbox.service import PROBE_BATCH, PROBE_BATCH_BYTES, HttpRequest, HttpResponse, Service, SinkMessage
 
 PROBE_SOURCE = Path(probe.__file__).read_text(encoding="utf-8")
+SINK_SOURCE = Path(sink.__file__).read_text(encoding="utf-8")
 PROBER_MEMORY = "256m"
+#: The sink's port on the service's loopback, and the URL the service is given.
+SINK_PORT = 9099
+SINK_URL = f"http://127.0.0.1:{SINK_PORT}/alerts"
+SINK_READY_S = 10.0
+#: One argument of a command line may not exceed 128 KiB on Linux; batches travel in pieces.
+ARG_PIECE = 96 * 1024
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + ARG_PIECE] for i in range(0, len(text), ARG_PIECE)] or [""]
+
+
+def _batches(wire: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Consecutive runs of requests, each within the prober's count and size budget."""
+    batches: list[list[dict[str, Any]]] = []
+    size = 0
+    for request in wire:
+        length = len(json.dumps(request))
+        if not batches or len(batches[-1]) >= PROBE_BATCH or size + length > PROBE_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(request)
+        size += length
+    return batches
 
 
 class DockerService(Service):
     def __init__(
         self, client: DockerClient, image: str, argv: Sequence[str], port: int, options: dict[str, Any],
-        labels: dict[str, str], output_cap: int,
+        labels: dict[str, str], output_cap: int, *, with_sink: bool = False,
     ) -> None:  # fmt: skip
         self.port, self.argv = port, tuple(argv)
         self._client, self._image, self._labels, self._cap = client, image, labels, output_cap
         self._started = time.monotonic()
         self._result: ExecResult | None = None
+        self._sink: Container | None = None
+        self._kept = b""
         with engine.translated("start a sandbox service"):
             self.container: Container = client.containers.create(image, command=list(argv), **options)
             self.container.start()
+        if with_sink:
+            self._start_sink()
+
+    def _start_sink(self) -> None:
+        command = ["python", "-I", "-c", SINK_SOURCE, str(SINK_PORT)]
+        options = self._prober_options() | {"labels": self._labels | {"opsdrill.role": "sink"}}
+        with engine.translated("start the webhook sink"):
+            self._sink = self._client.containers.create(self._image, command=command, **options)
+            self._sink.start()
+        self.sink_url = SINK_URL
+        deadline = time.monotonic() + SINK_READY_S
+        while time.monotonic() < deadline and sink.READY_LINE.encode() not in self._sink_output():
+            time.sleep(0.05)
+
+    def _sink_output(self) -> bytes:
+        if self._sink is None:
+            return self._kept
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            return bytes(self._sink.logs(stdout=True, stderr=False))
+        return b""
+
+    def messages(self) -> list[SinkMessage]:
+        found = []
+        for line in self._sink_output().splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                data = json.loads(line)
+                if "received_at" in data:
+                    found.append(SinkMessage.from_json(data))
+        return found
 
     def _prober_options(self) -> dict[str, Any]:
         return {
@@ -51,7 +108,7 @@ class DockerService(Service):
 
     def _probe(self, batch: list[dict[str, Any]]) -> list[HttpResponse]:
         timeout = sum(float(r["timeout_s"]) for r in batch) + 30
-        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), json.dumps(batch)]
+        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), *_pieces(json.dumps(batch))]
         with engine.translated("run the prober"):
             prober = self._client.containers.create(self._image, command=command, **self._prober_options())
         try:
@@ -71,12 +128,7 @@ class DockerService(Service):
     def send(self, requests_: Sequence[HttpRequest]) -> list[HttpResponse]:
         if not self.running():
             return [HttpResponse(status=0, error="the service is not running") for _ in requests_]
-        wire = [r.to_json() for r in requests_]
-        return [
-            answer
-            for start in range(0, len(wire), PROBE_BATCH)
-            for answer in self._probe(wire[start : start + PROBE_BATCH])
-        ]
+        return [answer for batch in _batches([r.to_json() for r in requests_]) for answer in self._probe(batch)]
 
     def running(self) -> bool:
         with contextlib.suppress(docker.errors.NotFound):
@@ -105,4 +157,15 @@ class DockerService(Service):
         )  # fmt: skip
         with contextlib.suppress(docker.errors.APIError):
             self.container.remove(force=True)
+        self._remove_sink()
         return self._result
+
+    def _remove_sink(self) -> None:
+        """Keeps what the sink received: `messages()` still answers after the service stopped."""
+        if self._sink is None:
+            return
+        kept = self._sink_output()
+        with contextlib.suppress(docker.errors.APIError):
+            self._sink.remove(force=True)
+        self._sink = None
+        self._kept = kept

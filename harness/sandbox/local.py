@@ -24,7 +24,7 @@ from pathlib import Path
 from harness.errors import SandboxError
 from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
 from harness.sandbox.capture import CappedReader
-from harness.sandbox.local_service import LocalService, free_port
+from harness.sandbox.local_service import Inbox, LocalService, free_port
 from harness.sandbox.service import Service
 from harness.spec.exercise import Limits
 
@@ -174,13 +174,22 @@ class LocalSandbox(Sandbox):
         )
 
     def start_service(
-        self, argv: Sequence[str], *, port: int, env: Mapping[str, str] | None = None, cwd: str = "."
+        self,
+        argv: Sequence[str],
+        *,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        cwd: str = ".",
+        sink_env: str | None = None,
     ) -> Service:
         # Services on this machine share its loopback: the asked-for port becomes a free one.
         actual = free_port()
+        inbox = Inbox() if sink_env else None
+        sink_vars = {sink_env: inbox.url} if sink_env and inbox else {}
+        service_env = self._env({**(env or {}), **sink_vars, "PORT": str(actual)})
         service = LocalService(
-            argv, actual, self.workspace / workspace_path(cwd), self._env({**(env or {}), "PORT": str(actual)}),
-            self.limits.output_bytes, _rlimits(self.limits, self.limits.wall_s),
+            argv, actual, self.workspace / workspace_path(cwd), service_env,
+            self.limits.output_bytes, _rlimits(self.limits, self.limits.wall_s), inbox,
         )  # fmt: skip
         self._services.append(service)
         return service

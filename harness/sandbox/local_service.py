@@ -8,14 +8,19 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from harness.sandbox import probe
 from harness.sandbox.base import ExecResult, limit_events
 from harness.sandbox.capture import CappedReader
-from harness.sandbox.service import HttpRequest, HttpResponse, Service
+from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
+from harness.sandbox.sink import Sink
+
+SINK_PATH = "/alerts"
 
 
 def free_port() -> int:
@@ -23,6 +28,27 @@ def free_port() -> int:
     with socket.socket() as probe_socket:
         probe_socket.bind(("127.0.0.1", 0))
         return int(probe_socket.getsockname()[1])
+
+
+class Inbox:
+    """A webhook sink on a free loopback port of this machine, keeping what it receives."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._received: list[dict[str, Any]] = []
+        self._sink = Sink(0, self._keep).start()
+        self.url = f"http://127.0.0.1:{self._sink.port}{SINK_PATH}"
+
+    def _keep(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._received.append(message)
+
+    def messages(self) -> list[SinkMessage]:
+        with self._lock:
+            return [SinkMessage.from_json(m) for m in self._received]
+
+    def close(self) -> None:
+        self._sink.close()
 
 
 class LocalService(Service):
@@ -34,8 +60,11 @@ class LocalService(Service):
         env: Mapping[str, str],
         output_cap: int,
         preexec: Callable[[], None],
+        inbox: Inbox | None = None,
     ) -> None:
         self.port = port
+        self._inbox = inbox
+        self.sink_url = inbox.url if inbox else None
         self.argv = tuple(argv)
         self._started = time.monotonic()
         self._proc = subprocess.Popen(
@@ -55,6 +84,9 @@ class LocalService(Service):
     def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
         answers = probe.probe(self.port, [r.to_json() for r in requests])
         return [HttpResponse.from_json(a) for a in answers]
+
+    def messages(self) -> list[SinkMessage]:
+        return self._inbox.messages() if self._inbox else []
 
     def running(self) -> bool:
         return self._proc.poll() is None
@@ -85,4 +117,6 @@ class LocalService(Service):
         for pipe in (self._proc.stdout, self._proc.stderr):
             if pipe is not None:
                 pipe.close()
+        if self._inbox is not None:
+            self._inbox.close()
         return self._result

@@ -2,7 +2,8 @@
 
 Standard library only, because the docker backend runs this very file with `python -I` inside a
 prober container (the kit's image, joined to the service's network namespace); the local backend
-calls `probe` directly. Usage as a program: python -I probe.py PORT BATCH_JSON
+calls `probe` directly. Usage as a program: python -I probe.py PORT BATCH_JSON_PIECE...
+(the batch's JSON text split over arguments, each within the kernel's per-argument limit).
 """
 
 from __future__ import annotations
@@ -38,4 +39,4 @@ def probe(port: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    json.dump(probe(int(sys.argv[1]), json.loads(sys.argv[2])), sys.stdout)
+    json.dump(probe(int(sys.argv[1]), json.loads("".join(sys.argv[2:]))), sys.stdout)

@@ -17,8 +17,9 @@ from typing import Any
 
 from harness.sandbox.base import ExecResult
 
-#: Requests per prober run on the docker backend (each run's batch travels as one argument).
-PROBE_BATCH = 200
+#: At most this many requests, and this many bytes of them, per prober run on the docker backend.
+PROBE_BATCH = 2000
+PROBE_BATCH_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,44 @@ class HttpResponse:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SinkMessage:
+    """One request the service sent to the webhook sink; `received_at` is the host's epoch clock."""
+
+    received_at: float
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SinkMessage:
+        return cls(
+            received_at=float(data["received_at"]), method=str(data["method"]), path=str(data["path"]),
+            headers=dict(data["headers"]), body=str(data["body"]).encode("latin-1"),
+        )  # fmt: skip
+
+
 class Service(abc.ABC):
-    """A candidate process serving on `port` inside its sandbox."""
+    """A candidate process serving on `port` inside its sandbox.
+
+    With a sink (`start_service(..., sink_env=NAME)`), the service finds in $NAME the URL of a
+    webhook receiver on its own loopback, and `messages()` returns what it received so far.
+    """
 
     port: int
+    sink_url: str | None = None
 
     @abc.abstractmethod
     def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
         """Send `requests` in order through the trusted prober; one response each."""
+
+    @abc.abstractmethod
+    def messages(self) -> list[SinkMessage]:
+        """What the service sent to its sink so far, oldest first (empty without a sink)."""
 
     @abc.abstractmethod
     def running(self) -> bool:

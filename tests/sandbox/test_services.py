@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from harness.sandbox.service import HttpRequest
 from harness.spec.exercise import Limits
 
 SERVER = """\
-import http.server, os, signal, sys
+import http.server, json, os, signal, sys, urllib.request
 
 if "--stubborn" in sys.argv:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -27,7 +28,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         size = int(self.headers.get("Content-Length", 0))
-        self._answer(201, str(len(self.rfile.read(size))).encode())
+        body = self.rfile.read(size)
+        if self.path == "/notify":
+            # Forward the body to the webhook named in the environment, as an alerting service would.
+            request = urllib.request.Request(os.environ["ALERT_URL"], data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                self._answer(202, str(answer.status).encode())
+            return
+        self._answer(201, str(len(body)).encode())
 
     def _answer(self, status, body):
         self.send_response(status)
@@ -104,3 +113,29 @@ def test_docker_service_has_no_address_and_no_published_port(tmp_path: Path) -> 
         assert container.attrs["HostConfig"]["NetworkMode"] == "none"
         assert not settings.get("IPAddress") and not settings.get("Ports")
         service.stop(grace_s=2)
+
+
+def test_webhook_sink_receives_what_the_service_sends(sandbox: Sandbox) -> None:
+    service = sandbox.start_service(["python", "serve.py"], port=8080, sink_env="ALERT_URL")
+    assert service.sink_url and service.sink_url.startswith("http://127.0.0.1:")
+    assert service.wait_until_ready(timeout_s=30)
+    assert service.messages() == []
+    payloads = [json.dumps({"alert": n, "text": "caf\u00e9"}).encode() for n in range(3)]
+    answers = service.send([HttpRequest("POST", "/notify", body=p) for p in payloads])
+    assert [a.status for a in answers] == [202, 202, 202], answers[0].error or answers[0].body
+    received = service.messages()
+    assert [m.json() for m in received] == [json.loads(p) for p in payloads]
+    assert all(m.method == "POST" and m.path == "/alerts" for m in received)
+    assert received[0].headers["content-type"] == "application/json"
+    service.stop(grace_s=5)
+    assert len(service.messages()) == 3, "what the sink received survives the service"
+
+
+def test_a_long_replay_travels_in_several_prober_runs(sandbox: Sandbox) -> None:
+    service = sandbox.start_service(["python", "serve.py"], port=8080)
+    assert service.wait_until_ready(timeout_s=30)
+    # About 2.5 MB of requests: more than one batch, and more than one argument per batch on docker.
+    bodies = [bytes([65 + n % 26]) * (1000 + n) for n in range(2000)]
+    answers = service.send([HttpRequest("POST", f"/r{n}", body=b) for n, b in enumerate(bodies)])
+    assert [a.body for a in answers] == [str(len(b)).encode() for b in bodies]
+    service.stop(grace_s=5)
