@@ -1,4 +1,4 @@
-"""A sandbox wrapper that records what candidate commands did: time spent and limits hit."""
+"""Sandbox and service wrappers that record what candidate code did: time spent and limits hit."""
 
 from __future__ import annotations
 
@@ -7,9 +7,47 @@ from collections.abc import Callable, Mapping, Sequence
 
 from harness.check.protocol import CheckResults, Flag
 from harness.sandbox.base import ExecResult, Sandbox
-from harness.sandbox.service import Service
+from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
 
 MAX_FLAGS = 50
+
+
+def record_limits(journal: CheckResults, result: ExecResult, check: str) -> None:
+    for event in result.limit_events:
+        if len(journal.flags) < MAX_FLAGS:
+            command = shlex.join(result.argv)[:200]
+            journal.flags.append(Flag(kind=event, detail=f"`{command}` hit the {event.replace('_', ' ')} during {check}"))
+
+
+class ObservedService(Service):
+    """Counts the time the candidate's service spends answering as candidate time."""
+
+    def __init__(self, inner: Service, journal: CheckResults, current_check: Callable[[], str]) -> None:
+        self.inner, self.journal, self.current_check = inner, journal, current_check
+        self.port, self.sink_url = inner.port, inner.sink_url
+        self._recorded = False
+
+    def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
+        answers = self.inner.send(requests)
+        self.journal.sandbox_s += sum(a.elapsed_s for a in answers)
+        return answers
+
+    def messages(self) -> list[SinkMessage]:
+        return self.inner.messages()
+
+    def running(self) -> bool:
+        return self.inner.running()
+
+    def stop(self, grace_s: float = 10.0) -> ExecResult:
+        result = self.inner.stop(grace_s)
+        if not self._recorded:
+            self._recorded = True
+            record_limits(self.journal, result, self.current_check())
+        return result
+
+    def __getattr__(self, name: str) -> object:
+        # Backend-specific extras (the docker service's container, for the tests) stay reachable.
+        return getattr(self.inner, name)
 
 
 class ObservedSandbox(Sandbox):
@@ -27,15 +65,7 @@ class ObservedSandbox(Sandbox):
     ) -> ExecResult:
         result = self.inner.exec(argv, env=env, cwd=cwd, timeout_s=timeout_s)
         self.journal.sandbox_s += result.duration_s
-        for event in result.limit_events:
-            if len(self.journal.flags) < MAX_FLAGS:
-                command = shlex.join(argv)[:200]
-                self.journal.flags.append(
-                    Flag(
-                        kind=event,
-                        detail=f"`{command}` hit the {event.replace('_', ' ')} during {self.current_check()}",
-                    )
-                )
+        record_limits(self.journal, result, self.current_check())
         return result
 
     def start_service(
@@ -47,7 +77,8 @@ class ObservedSandbox(Sandbox):
         cwd: str = ".",
         sink_env: str | None = None,
     ) -> Service:
-        return self.inner.start_service(argv, port=port, env=env, cwd=cwd, sink_env=sink_env)
+        inner = self.inner.start_service(argv, port=port, env=env, cwd=cwd, sink_env=sink_env)
+        return ObservedService(inner, self.journal, self.current_check)
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
         return self.inner.read_file(path, max_bytes)

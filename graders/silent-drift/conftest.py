@@ -1,0 +1,143 @@
+"""Replay scenarios shared by the silent-drift hidden checks.
+
+Each scenario starts the candidate's service fresh in its own sandbox, with a webhook sink on the
+service's loopback, drives it through phases of seeded traffic via the trusted prober and keeps
+what came back: answers, alerts per phase, metrics scrapes. Checks only read these records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from live import Live, Phase, json_body, post_raw
+from traffic import Traffic, scoring_requests
+
+from harness.check.plugin import Grading
+from harness.sandbox.service import HttpResponse
+
+#: Invalid requests: what is wrong, the field a clear answer names ("" when none applies), the body.
+INVALID: list[tuple[str, str, bytes]] = [
+    ("a required field is missing", "income", b"drop:income"),
+    ("a number sent as text", "income", b"set:income:\"lots\""),
+    ("a negative amount", "loan_amount", b"set:loan_amount:-5000"),
+    ("an impossible age", "age", b"set:age:300"),
+    ("a loan term the bank does not offer", "loan_term_months", b"set:loan_term_months:7"),
+    ("NaN as a number", "debt_to_income", b"set:debt_to_income:NaN"),
+    ("a body that is not JSON", "", b"raw:{not json"),
+    ("a JSON list instead of an object", "", b"raw:[1, 2, 3]"),
+    ("an empty body", "", b"raw:"),
+]
+
+
+def invalid_body(template: bytes, valid: dict[str, Any]) -> bytes:
+    kind, _, rest = template.decode().partition(":")
+    if kind == "raw":
+        return rest.encode()
+    if kind == "drop":
+        return json_body({k: v for k, v in valid.items() if k != rest})
+    name, _, raw_value = rest.partition(":")
+    return json_body(valid | {name: "__VALUE__"}).replace(b'"__VALUE__"', raw_value.encode())
+
+
+@dataclass
+class DriftRun:
+    """Scenario A: a long clean replay, an abrupt shift in one feature, then invalid input."""
+
+    live: Live
+    scrapes: dict[str, str | None] = field(default_factory=dict)
+    invalid_answers: list[HttpResponse] = field(default_factory=list)
+    health: HttpResponse | None = None
+    ready: HttpResponse | None = None
+    alive_after_invalid: HttpResponse | None = None
+
+    @property
+    def clean(self) -> Phase:
+        return self.live.phases["clean"]
+
+
+def _params(grading: Grading, name: str) -> dict[str, Any]:
+    value: dict[str, Any] = grading.params[name]
+    return value
+
+
+def _live(grading: Grading, label: str, **kwargs: Any) -> Live:
+    return Live(grading, label, float(grading.params["settle_s"]), float(grading.params["start_timeout_s"]), **kwargs)
+
+
+@pytest.fixture(scope="session")
+def traffic(grading: Grading) -> Traffic:
+    return Traffic(grading.exercise_dir, int(grading.params["replay_seed"]))
+
+
+@pytest.fixture(scope="session")
+def clean_replay(grading: Grading, traffic: Traffic) -> list[dict[str, Any]]:
+    return traffic.clean(int(grading.params["clean_requests"]))
+
+
+@pytest.fixture(scope="session")
+def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, Any]]) -> Iterator[DriftRun]:
+    abrupt = _params(grading, "abrupt")
+    run = DriftRun(_live(grading, "drift"))
+    live = run.live
+    run.scrapes["start"] = live.metrics_text()
+    live.phase("clean", scoring_requests(clean_replay))
+    run.scrapes["clean"] = live.metrics_text()
+    shifted = traffic.shifted(abrupt["deadline_requests"] + abrupt["tail_requests"], abrupt["feature"], abrupt["add"])
+    live.phase("abrupt", scoring_requests(shifted[: abrupt["deadline_requests"]]), alert_expected=True)
+    live.phase("abrupt_tail", scoring_requests(shifted[abrupt["deadline_requests"] :]))
+    run.scrapes["abrupt"] = live.metrics_text()
+    valid = traffic.clean(1)[0]
+    requests = [post_raw(invalid_body(template, valid)) for _, _, template in INVALID]
+    run.invalid_answers = live.service.send(requests)
+    run.scrapes["invalid"] = live.metrics_text()
+    live.phase("valid_after_invalid", scoring_requests(traffic.clean(5)))
+    run.scrapes["valid"] = live.metrics_text()
+    run.health, run.ready = live.get("/health"), live.get("/ready")
+    yield run
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def gradual_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
+    gradual = _params(grading, "gradual")
+    live = _live(grading, "gradual")
+    live.phase("lead_in", scoring_requests(traffic.clean(gradual["lead_in"])))
+    ramp = traffic.ramp(gradual["ramp_requests"], gradual["feature"], gradual["final_factor"])
+    due = int(gradual["crossing"] * gradual["ramp_requests"]) + gradual["deadline_requests"]
+    live.phase("ramp", scoring_requests(ramp[:due]), alert_expected=True)
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
+    units = _params(grading, "unit_change")
+    live = _live(grading, "unit-change")
+    live.phase("lead_in", scoring_requests(traffic.clean(units["lead_in"])))
+    changed = traffic.rescaled(units["deadline_requests"] + units["after_requests"], units["feature"], units["factor"])
+    live.phase("changed", scoring_requests(changed[: units["deadline_requests"]]), alert_expected=True)
+    live.phase("changed_after", scoring_requests(changed[units["deadline_requests"] :]))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def unready_run(grading: Grading, traffic: Traffic) -> Iterator[tuple[Live, HttpResponse, HttpResponse, HttpResponse]]:
+    """The service started with MODEL_PATH naming a file that does not exist."""
+    live = _live(grading, "no-model", env={"MODEL_PATH": "model/missing-model.joblib"})
+    answers = live.get("/health"), live.get("/ready"), live.service.send(scoring_requests(traffic.clean(1)))[0]
+    yield live, *answers
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def baseline_latency(grading: Grading, clean_replay: list[dict[str, Any]], drift_run: DriftRun) -> list[float]:
+    """The starter's latencies for the same requests, measured in the same run."""
+    overhead = _params(grading, "overhead")
+    live = _live(grading, "starter-baseline", of="starter")
+    phase = live.phase("baseline", scoring_requests(clean_replay[: overhead["requests"]]))
+    live.stop()
+    return [a.elapsed_s for a in phase.answers[overhead["warmup"] :] if a.status == 200]

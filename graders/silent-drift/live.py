@@ -1,0 +1,102 @@
+"""A candidate's service under replay: phases of traffic, and the alerts each phase produced."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from harness.check.plugin import Grading
+from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
+
+WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
+SERVE = ["python", "serve.py"]
+PORT = 8000
+POLL_S = 0.1
+#: After the first alert of a phase, how long to wait for stragglers before moving on.
+QUIET_S = 0.5
+
+
+@dataclass
+class Phase:
+    name: str
+    answers: list[HttpResponse]
+    alerts: list[SinkMessage]
+
+    def share(self, low: int, high: int) -> float:
+        """Share of answers with a status in [low, high]."""
+        return sum(low <= a.status <= high for a in self.answers) / max(len(self.answers), 1)
+
+
+def payload(message: SinkMessage) -> dict[str, Any] | None:
+    try:
+        data = message.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def named(alerts: list[SinkMessage]) -> list[str]:
+    """The features the alerts name, in order (the documented payload's `feature`)."""
+    names = []
+    for message in alerts:
+        data = payload(message)
+        if data is not None and isinstance(data.get("feature"), str):
+            names.append(data["feature"])
+    return names
+
+
+@dataclass
+class Live:
+    grading: Grading
+    label: str
+    settle_s: float
+    start_timeout_s: float
+    of: Literal["submission", "starter"] = "submission"
+    env: dict[str, str] = field(default_factory=dict)
+    phases: dict[str, Phase] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sandbox = self.grading.sandbox(self.label, of=self.of)
+        self.service: Service = sandbox.start_service(SERVE, port=PORT, env=self.env, sink_env=WEBHOOK_ENV)
+        self.up = self.service.wait_until_ready("/health", timeout_s=self.start_timeout_s)
+        self._seen = 0
+
+    def phase(self, name: str, requests: list[HttpRequest], *, alert_expected: bool = False) -> Phase:
+        """Send `requests` in order, then collect the alerts they caused (waiting up to settle_s)."""
+        answers = self.service.send(requests)
+        self.phases[name] = Phase(name, answers, self._collect(alert_expected))
+        return self.phases[name]
+
+    def _collect(self, alert_expected: bool) -> list[SinkMessage]:
+        deadline = time.monotonic() + self.settle_s
+        received = self.service.messages()
+        while time.monotonic() < deadline:
+            if alert_expected and len(received) > self._seen and time.time() - received[-1].received_at > QUIET_S:
+                break
+            time.sleep(POLL_S)
+            received = self.service.messages()
+        new, self._seen = received[self._seen :], len(received)
+        return new
+
+    def get(self, path: str) -> HttpResponse:
+        return self.service.request("GET", path)
+
+    def metrics_text(self) -> str | None:
+        answer = self.get("/metrics")
+        return answer.body.decode("utf-8", "replace") if answer.status == 200 else None
+
+    def all_alerts(self) -> list[SinkMessage]:
+        return [m for p in self.phases.values() for m in p.alerts]
+
+    def stop(self) -> None:
+        self.service.stop(grace_s=5)
+
+
+def post_raw(body: bytes, content_type: str = "application/json") -> HttpRequest:
+    return HttpRequest("POST", "/score", body, {"Content-Type": content_type})
+
+
+def json_body(value: Any) -> bytes:
+    return json.dumps(value).encode()

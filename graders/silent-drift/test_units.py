@@ -1,0 +1,31 @@
+"""The upstream unit change (loan_amount in cents): refused, and raised with the on-call."""
+
+from __future__ import annotations
+
+from live import Live, named
+
+from harness.check.plugin import Grading
+
+CLEAN_ACCEPTED = 0.99
+
+
+def test_unit_change_rejected(grading: Grading, unit_run: Live) -> None:
+    units = grading.params["unit_change"]
+    feature = units["feature"]
+    lead_in = unit_run.phases["lead_in"]
+    assert lead_in.share(200, 200) >= CLEAN_ACCEPTED, "ordinary applications must still be scored (200)"
+    changed = [a for name in ("changed", "changed_after") for a in unit_run.phases[name].answers]
+    rejected = sum(400 <= a.status < 500 for a in changed) / max(len(changed), 1)
+    assert rejected >= units["min_rejected_share"], (
+        f"only {rejected:.0%} of applications with {feature} in cents were refused with a 4xx; the rest were "
+        "scored as if they were dollars"
+    )
+
+
+def test_unit_change_alerted(grading: Grading, unit_run: Live) -> None:
+    units = grading.params["unit_change"]
+    feature = units["feature"]
+    assert feature not in named(unit_run.phases["lead_in"].alerts), f"{feature} was alerted on before it changed"
+    assert feature in named(unit_run.phases["changed"].alerts), (
+        f"no alert naming {feature} within {units['deadline_requests']} requests after it switched to cents"
+    )

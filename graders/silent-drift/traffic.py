@@ -1,0 +1,59 @@
+"""Seeded replays for silent-drift, drawn from the kit's copy of the applicant generator.
+
+The generator is the exercise's own `starter/datagen.py`, loaded from the kit (never from the
+submission), so a candidate who edits theirs changes nothing here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from harness.sandbox.service import HttpRequest
+
+Application = dict[str, Any]
+
+
+def _generator(exercise_dir: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("silent_drift_datagen", exercise_dir / "starter" / "datagen.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Traffic:
+    """Applications from the training population, and the ways production drifts away from it."""
+
+    def __init__(self, exercise_dir: Path, seed: int) -> None:
+        self._datagen = _generator(exercise_dir)
+        self._rng = np.random.default_rng(seed)
+        self.features: list[str] = list(self._datagen.FEATURES)
+
+    def clean(self, n: int) -> list[Application]:
+        records: list[Application] = self._datagen.records(self._datagen.applicants(n, self._rng))
+        return records
+
+    def shifted(self, n: int, feature: str, add: float) -> list[Application]:
+        """An abrupt shift: `feature` moved by `add` from the first request on."""
+        return [a | {feature: round(a[feature] + add, 3)} for a in self.clean(n)]
+
+    def ramp(self, n: int, feature: str, final_factor: float) -> list[Application]:
+        """A gradual drift: `feature` scaled by a factor going linearly from 1 to `final_factor`."""
+        return [
+            a | {feature: round(a[feature] * (1 + (final_factor - 1) * i / n), 2)} for i, a in enumerate(self.clean(n))
+        ]
+
+    def rescaled(self, n: int, feature: str, factor: float) -> list[Application]:
+        """A unit change upstream: `feature` multiplied by `factor` (dollars to cents: 100)."""
+        return [a | {feature: round(a[feature] * factor)} for a in self.clean(n)]
+
+
+def scoring_requests(applications: list[Application]) -> list[HttpRequest]:
+    headers = {"Content-Type": "application/json"}
+    return [HttpRequest("POST", "/score", json.dumps(a).encode(), headers) for a in applications]
