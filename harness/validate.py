@@ -51,6 +51,7 @@ class ValidationReport:
                     "percent": r.percent,
                     "ok": r.ok,
                     "flags": len(r.scorecard.flags),
+                    "not_passed": [c.id for c in r.scorecard.checks if c.status != "passed"],
                 }
                 for r in self.rows
             ],

@@ -86,14 +86,14 @@ def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, A
     live.phase("clean", scoring_requests(clean_replay))
     run.scrapes["clean"] = live.metrics_text()
     shifted = traffic.shifted(abrupt["deadline_requests"] + abrupt["tail_requests"], abrupt["feature"], abrupt["add"])
-    live.phase("abrupt", scoring_requests(shifted[: abrupt["deadline_requests"]]), alert_expected=True)
+    live.phase("abrupt", scoring_requests(shifted[: abrupt["deadline_requests"]]), alerts="expected")
     live.phase("abrupt_tail", scoring_requests(shifted[abrupt["deadline_requests"] :]))
     run.scrapes["abrupt"] = live.metrics_text()
     valid = traffic.clean(1)[0]
     requests = [post_raw(invalid_body(template, valid)) for _, _, template in INVALID]
     run.invalid_answers = live.service.send(requests)
     run.scrapes["invalid"] = live.metrics_text()
-    live.phase("valid_after_invalid", scoring_requests(traffic.clean(5)))
+    live.phase("valid_after_invalid", scoring_requests(traffic.clean(5)), alerts="ignore")
     run.scrapes["valid"] = live.metrics_text()
     run.health, run.ready = live.get("/health"), live.get("/ready")
     yield run
@@ -107,7 +107,7 @@ def gradual_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     live.phase("lead_in", scoring_requests(traffic.clean(gradual["lead_in"])))
     ramp = traffic.ramp(gradual["ramp_requests"], gradual["feature"], gradual["final_factor"])
     due = int(gradual["crossing"] * gradual["ramp_requests"]) + gradual["deadline_requests"]
-    live.phase("ramp", scoring_requests(ramp[:due]), alert_expected=True)
+    live.phase("ramp", scoring_requests(ramp[:due]), alerts="expected")
     yield live
     live.stop()
 
@@ -118,8 +118,8 @@ def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     live = _live(grading, "unit-change")
     live.phase("lead_in", scoring_requests(traffic.clean(units["lead_in"])))
     changed = traffic.rescaled(units["deadline_requests"] + units["after_requests"], units["feature"], units["factor"])
-    live.phase("changed", scoring_requests(changed[: units["deadline_requests"]]), alert_expected=True)
-    live.phase("changed_after", scoring_requests(changed[units["deadline_requests"] :]))
+    live.phase("changed", scoring_requests(changed[: units["deadline_requests"]]), alerts="expected")
+    live.phase("changed_after", scoring_requests(changed[units["deadline_requests"] :]), alerts="ignore")
     yield live
     live.stop()
 
@@ -138,6 +138,6 @@ def baseline_latency(grading: Grading, clean_replay: list[dict[str, Any]], drift
     """The starter's latencies for the same requests, measured in the same run."""
     overhead = _params(grading, "overhead")
     live = _live(grading, "starter-baseline", of="starter")
-    phase = live.phase("baseline", scoring_requests(clean_replay[: overhead["requests"]]))
+    phase = live.phase("baseline", scoring_requests(clean_replay[: overhead["requests"]]), alerts="ignore")
     live.stop()
     return [a.elapsed_s for a in phase.answers[overhead["warmup"] :] if a.status == 200]

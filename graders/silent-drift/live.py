@@ -11,6 +11,7 @@ from harness.check.plugin import Grading
 from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
 
 WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
+Watch = Literal["watch", "expected", "ignore"]
 SERVE = ["python", "serve.py"]
 PORT = 8000
 POLL_S = 0.1
@@ -63,14 +64,16 @@ class Live:
         self.up = self.service.wait_until_ready("/health", timeout_s=self.start_timeout_s)
         self._seen = 0
 
-    def phase(self, name: str, requests: list[HttpRequest], *, alert_expected: bool = False) -> Phase:
-        """Send `requests` in order, then collect the alerts they caused (waiting up to settle_s)."""
+    def phase(self, name: str, requests: list[HttpRequest], *, alerts: Watch = "watch") -> Phase:
+        """Send `requests` in order, then collect the alerts they caused: "watch" waits settle_s for
+        any, "expected" stops waiting soon after the first, "ignore" does not wait."""
         answers = self.service.send(requests)
-        self.phases[name] = Phase(name, answers, self._collect(alert_expected))
+        self.phases[name] = Phase(name, answers, self._collect(alerts))
         return self.phases[name]
 
-    def _collect(self, alert_expected: bool) -> list[SinkMessage]:
-        deadline = time.monotonic() + self.settle_s
+    def _collect(self, watch: Watch) -> list[SinkMessage]:
+        alert_expected = watch == "expected"
+        deadline = time.monotonic() + (self.settle_s if watch != "ignore" else 0)
         received = self.service.messages()
         while time.monotonic() < deadline:
             if alert_expected and len(received) > self._seen and time.time() - received[-1].received_at > QUIET_S:
