@@ -21,7 +21,7 @@ from harness.sandbox.service import HttpResponse
 #: Invalid requests: what is wrong, the field a clear answer names ("" when none applies), the body.
 INVALID: list[tuple[str, str, bytes]] = [
     ("a required field is missing", "income", b"drop:income"),
-    ("a number sent as text", "income", b"set:income:\"lots\""),
+    ("a number sent as text", "income", b'set:income:"lots"'),
     ("a negative amount", "loan_amount", b"set:loan_amount:-5000"),
     ("an impossible age", "age", b"set:age:300"),
     ("a loan term the bank does not offer", "loan_term_months", b"set:loan_term_months:7"),

@@ -52,7 +52,9 @@ def test_alerts_deduplicated(grading: Grading, drift_run: DriftRun) -> None:
     assert episode, "no alert during the shift, so nothing to deduplicate"
     about = named(episode).count(feature)
     assert about <= dedup["max_per_feature"], f"{about} alerts about {feature} for one lasting shift of {sent} requests"
-    assert len(episode) <= dedup["max_total"], f"{len(episode)} alerts for one drift episode (at most {dedup['max_total']})"
+    assert len(episode) <= dedup["max_total"], (
+        f"{len(episode)} alerts for one drift episode (at most {dedup['max_total']})"
+    )
 
 
 def _payload_problem(message: SinkMessage, features: set[str]) -> str:
@@ -75,4 +77,6 @@ def test_alert_payload(grading: Grading, drift_run: DriftRun, gradual_run: Live,
     assert alerts, "the webhook in $ALERT_WEBHOOK_URL received nothing in any replay"
     features = set(grading.params["features"])
     problems = [p for p in (_payload_problem(m, features) for m in alerts) if p]
-    assert not problems, f"{len(problems)} of {len(alerts)} alerts do not follow the documented payload: one {problems[0]}"
+    assert not problems, (
+        f"{len(problems)} of {len(alerts)} alerts do not follow the documented payload: one {problems[0]}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 
 from conftest import DriftRun
@@ -25,10 +26,8 @@ def _returned_probabilities(run: DriftRun) -> list[float]:
     found = []
     for answer in run.clean.answers:
         if answer.status == 200:
-            try:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
                 found.append(float(answer.json()["default_probability"]))
-            except (ValueError, KeyError, TypeError):
-                pass
     return found
 
 

@@ -39,5 +39,7 @@ def test_health_and_readiness(
     assert drift_run.ready is not None and drift_run.ready.status == 200, "GET /ready must answer 200 when serving"
     _, health, ready, scored = unready_run
     assert health.status == 200, "with MODEL_PATH pointing at a missing file, the process must stay alive (/health 200)"
-    assert ready.status == 503, f"with no model loaded, /ready must answer 503 (it answered {ready.status or 'nothing'})"
+    assert ready.status == 503, (
+        f"with no model loaded, /ready must answer 503 (it answered {ready.status or 'nothing'})"
+    )
     assert scored.status != 200, "with no model loaded, /score must not return a score"

@@ -16,7 +16,9 @@ def record_limits(journal: CheckResults, result: ExecResult, check: str) -> None
     for event in result.limit_events:
         if len(journal.flags) < MAX_FLAGS:
             command = shlex.join(result.argv)[:200]
-            journal.flags.append(Flag(kind=event, detail=f"`{command}` hit the {event.replace('_', ' ')} during {check}"))
+            journal.flags.append(
+                Flag(kind=event, detail=f"`{command}` hit the {event.replace('_', ' ')} during {check}")
+            )
 
 
 class ObservedService(Service):
