@@ -17,6 +17,7 @@ PORT = 8000
 POLL_S = 0.1
 #: After the first alert of a phase, how long to wait for stragglers before moving on.
 QUIET_S = 0.5
+METRICS_MAX_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Live:
         return self.service.request("GET", path)
 
     def metrics_text(self) -> str | None:
-        answer = self.get("/metrics")
+        answer = self.service.request("GET", "/metrics", max_body=METRICS_MAX_BYTES)
         return answer.body.decode("utf-8", "replace") if answer.status == 200 else None
 
     def all_alerts(self) -> list[SinkMessage]:

@@ -14,7 +14,17 @@ import sys
 import time
 from typing import Any
 
-MAX_BODY = 1024 * 1024
+#: Never keep more of one answer than this, whatever the request asks.
+MAX_BODY = 4 * 1024 * 1024
+#: Bytes read and dropped past a request's `max_body` before giving up on the answer.
+DRAIN = 16 * 1024 * 1024
+
+
+def _drain(response: http.client.HTTPResponse) -> None:
+    """Read what is left of an answer, up to DRAIN bytes, so its timing covers the whole answer."""
+    left = DRAIN
+    while left > 0 and (chunk := response.read(min(left, 65536))):
+        left -= len(chunk)
 
 
 def probe(port: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -27,7 +37,8 @@ def probe(port: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
             body = request["body"].encode("latin-1") or None
             connection.request(request["method"], request["path"], body=body, headers=request["headers"])
             response = connection.getresponse()
-            content = response.read(MAX_BODY)
+            content = response.read(min(int(request.get("max_body", MAX_BODY)), MAX_BODY))
+            _drain(response)
             answer.update(status=response.status, body=content.decode("latin-1"), headers=dict(response.getheaders()))
         except (OSError, http.client.HTTPException, ValueError) as exc:
             answer["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"

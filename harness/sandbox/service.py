@@ -29,11 +29,13 @@ class HttpRequest:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 5.0
+    #: Bytes of the answer's body kept (the rest is read and dropped): a batch stays small.
+    max_body: int = 64 * 1024
 
     def to_json(self) -> dict[str, Any]:
         """The wire form `harness.sandbox.probe` reads."""
         return {"method": self.method, "path": self.path, "body": self.body.decode("latin-1"),
-                "headers": dict(self.headers), "timeout_s": self.timeout_s}  # fmt: skip
+                "headers": dict(self.headers), "timeout_s": self.timeout_s, "max_body": self.max_body}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,10 @@ class Service(abc.ABC):
     def stop(self, grace_s: float = 10.0) -> ExecResult:
         """SIGTERM, up to `grace_s` to exit, then SIGKILL; the exit status and the captured output."""
 
-    def request(self, method: str = "GET", path: str = "/", body: bytes = b"", **headers: str) -> HttpResponse:
-        return self.send([HttpRequest(method, path, body, headers)])[0]
+    def request(
+        self, method: str = "GET", path: str = "/", body: bytes = b"", *, max_body: int = 64 * 1024, **headers: str
+    ) -> HttpResponse:
+        return self.send([HttpRequest(method, path, body, headers, max_body=max_body)])[0]
 
     def wait_until_ready(self, path: str = "/", timeout_s: float = 30.0) -> bool:
         """Poll `path` until it answers with anything but a 5xx, or the service dies, or time runs out."""
