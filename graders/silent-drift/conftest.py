@@ -63,8 +63,13 @@ def _params(grading: Grading, name: str) -> dict[str, Any]:
     return value
 
 
-def _live(grading: Grading, label: str, **kwargs: Any) -> Live:
-    return Live(grading, label, float(grading.params["settle_s"]), float(grading.params["start_timeout_s"]), **kwargs)
+def start_live(grading: Grading, label: str, **kwargs: Any) -> Live:
+    """The candidate's service (or the starter's), started fresh with the exercise's replay settings."""
+    params = grading.params
+    return Live(
+        grading, label, float(params["settle_s"]), float(params["start_timeout_s"]), float(params["request_budget_s"]),
+        **kwargs,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +85,7 @@ def clean_replay(grading: Grading, traffic: Traffic) -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, Any]]) -> Iterator[DriftRun]:
     abrupt = _params(grading, "abrupt")
-    run = DriftRun(_live(grading, "drift"))
+    run = DriftRun(start_live(grading, "drift"))
     live = run.live
     run.scrapes["start"] = live.metrics_text()
     live.phase("clean", scoring_requests(clean_replay))
@@ -91,7 +96,7 @@ def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, A
     run.scrapes["abrupt"] = live.metrics_text()
     valid = traffic.clean(1)[0]
     requests = [post_raw(invalid_body(template, valid)) for _, _, template in INVALID]
-    run.invalid_answers = live.service.send(requests)
+    run.invalid_answers = live.send(requests)
     run.scrapes["invalid"] = live.metrics_text()
     live.phase("valid_after_invalid", scoring_requests(traffic.clean(5)), alerts="ignore")
     run.scrapes["valid"] = live.metrics_text()
@@ -103,7 +108,7 @@ def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, A
 @pytest.fixture(scope="session")
 def gradual_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     gradual = _params(grading, "gradual")
-    live = _live(grading, "gradual")
+    live = start_live(grading, "gradual")
     live.phase("lead_in", scoring_requests(traffic.clean(gradual["lead_in"])))
     ramp = traffic.ramp(gradual["ramp_requests"], gradual["feature"], gradual["final_factor"])
     due = int(gradual["crossing"] * gradual["ramp_requests"]) + gradual["deadline_requests"]
@@ -115,7 +120,7 @@ def gradual_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     units = _params(grading, "unit_change")
-    live = _live(grading, "unit-change")
+    live = start_live(grading, "unit-change")
     live.phase("lead_in", scoring_requests(traffic.clean(units["lead_in"])))
     changed = traffic.rescaled(units["deadline_requests"] + units["after_requests"], units["feature"], units["factor"])
     live.phase("changed", scoring_requests(changed[: units["deadline_requests"]]), alerts="expected")
@@ -127,8 +132,8 @@ def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def unready_run(grading: Grading, traffic: Traffic) -> Iterator[tuple[Live, HttpResponse, HttpResponse, HttpResponse]]:
     """The service started with MODEL_PATH naming a file that does not exist."""
-    live = _live(grading, "no-model", env={"MODEL_PATH": "model/missing-model.joblib"})
-    answers = live.get("/health"), live.get("/ready"), live.service.send(scoring_requests(traffic.clean(1)))[0]
+    live = start_live(grading, "no-model", env={"MODEL_PATH": "model/missing-model.joblib"})
+    answers = live.get("/health"), live.get("/ready"), live.send(scoring_requests(traffic.clean(1)))[0]
     yield live, *answers
     live.stop()
 
@@ -137,7 +142,7 @@ def unready_run(grading: Grading, traffic: Traffic) -> Iterator[tuple[Live, Http
 def baseline_latency(grading: Grading, clean_replay: list[dict[str, Any]], drift_run: DriftRun) -> list[float]:
     """The starter's latencies for the same requests, measured in the same run."""
     overhead = _params(grading, "overhead")
-    live = _live(grading, "starter-baseline", of="starter")
+    live = start_live(grading, "starter-baseline", of="starter")
     phase = live.phase("baseline", scoring_requests(clean_replay[: overhead["requests"]]), alerts="ignore")
     live.stop()
     return [a.elapsed_s for a in phase.answers[overhead["warmup"] :] if a.status == 200]

@@ -18,6 +18,7 @@ POLL_S = 0.1
 #: After the first alert of a phase, how long to wait for stragglers before moving on.
 QUIET_S = 0.5
 METRICS_MAX_BYTES = 2 * 1024 * 1024
+BUDGET_FIXED_S = 10.0
 
 
 @dataclass
@@ -55,6 +56,8 @@ class Live:
     label: str
     settle_s: float
     start_timeout_s: float
+    #: Seconds each request may take on average before the rest of a replay is dropped.
+    request_budget_s: float
     of: Literal["submission", "starter"] = "submission"
     env: dict[str, str] = field(default_factory=dict)
     phases: dict[str, Phase] = field(default_factory=dict)
@@ -68,7 +71,7 @@ class Live:
     def phase(self, name: str, requests: list[HttpRequest], *, alerts: Watch = "watch") -> Phase:
         """Send `requests` in order, then collect the alerts they caused: "watch" waits settle_s for
         any, "expected" stops waiting soon after the first, "ignore" does not wait."""
-        answers = self.service.send(requests)
+        answers = self.send(requests)
         self.phases[name] = Phase(name, answers, self._collect(alerts))
         return self.phases[name]
 
@@ -83,6 +86,9 @@ class Live:
             received = self.service.messages()
         new, self._seen = received[self._seen :], len(received)
         return new
+
+    def send(self, requests: list[HttpRequest]) -> list[HttpResponse]:
+        return self.service.send(requests, budget_s=BUDGET_FIXED_S + self.request_budget_s * len(requests))
 
     def get(self, path: str) -> HttpResponse:
         return self.service.request("GET", path)

@@ -29,8 +29,8 @@ class ObservedService(Service):
         self.port, self.sink_url = inner.port, inner.sink_url
         self._recorded = False
 
-    def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
-        answers = self.inner.send(requests)
+    def send(self, requests: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
+        answers = self.inner.send(requests, budget_s=budget_s)
         self.journal.sandbox_s += sum(a.elapsed_s for a in answers)
         return answers
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ import docker.errors
 import requests
 from docker import DockerClient
 from docker.models.containers import Container
+from docker.types import CancellableStream
 
 from harness.sandbox import engine, probe, sink
 from harness.sandbox.base import ExecResult, limit_events
@@ -59,7 +61,10 @@ class DockerService(Service):
         self._started = time.monotonic()
         self._result: ExecResult | None = None
         self._sink: Container | None = None
-        self._kept = b""
+        self._reader: threading.Thread | None = None
+        self._sink_ready = threading.Event()
+        self._lock = threading.Lock()
+        self._messages: list[SinkMessage] = []
         with engine.translated("start a sandbox service"):
             self.container: Container = client.containers.create(image, command=list(argv), **options)
             self.container.start()
@@ -72,26 +77,38 @@ class DockerService(Service):
         with engine.translated("start the webhook sink"):
             self._sink = self._client.containers.create(self._image, command=command, **options)
             self._sink.start()
+            stream = self._client.api.logs(str(self._sink.id), stdout=True, stderr=False, stream=True, follow=True)
         self.sink_url = SINK_URL
-        deadline = time.monotonic() + SINK_READY_S
-        while time.monotonic() < deadline and sink.READY_LINE.encode() not in self._sink_output():
-            time.sleep(0.05)
+        self._reader = threading.Thread(target=self._receive, args=(stream,), name="opsdrill-sink-reader", daemon=True)
+        self._reader.start()
+        self._sink_ready.wait(SINK_READY_S)
 
-    def _sink_output(self) -> bytes:
-        if self._sink is None:
-            return self._kept
-        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-            return bytes(self._sink.logs(stdout=True, stderr=False))
-        return b""
+    def _receive(self, stream: CancellableStream[bytes]) -> None:
+        """Follow the sink's output (one JSON line per message) until the sink container goes away."""
+        pending = b""
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException, ValueError):
+            try:
+                for chunk in stream:
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        self._keep(line)
+            finally:
+                stream.close()
+        self._sink_ready.set()
+
+    def _keep(self, line: bytes) -> None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            data = json.loads(line)
+            if data == sink.READY:
+                self._sink_ready.set()
+            elif "received_at" in data:
+                with self._lock:
+                    self._messages.append(SinkMessage.from_json(data))
 
     def messages(self) -> list[SinkMessage]:
-        found = []
-        for line in self._sink_output().splitlines():
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                data = json.loads(line)
-                if "received_at" in data:
-                    found.append(SinkMessage.from_json(data))
-        return found
+        with self._lock:
+            return list(self._messages)
 
     def _prober_options(self) -> dict[str, Any]:
         return {
@@ -106,9 +123,9 @@ class DockerService(Service):
             "environment": {"PYTHONDONTWRITEBYTECODE": "1"},
         }
 
-    def _probe(self, batch: list[dict[str, Any]]) -> list[HttpResponse]:
-        timeout = sum(float(r["timeout_s"]) for r in batch) + 30
-        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), *_pieces(json.dumps(batch))]
+    def _probe(self, batch: list[dict[str, Any]], budget_s: float) -> list[HttpResponse]:
+        timeout = (budget_s or sum(float(r["timeout_s"]) for r in batch)) + 30
+        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), *_pieces(json.dumps(batch))]
         with engine.translated("run the prober"):
             prober = self._client.containers.create(self._image, command=command, **self._prober_options())
         try:
@@ -125,10 +142,18 @@ class DockerService(Service):
                 prober.remove(force=True)
         return [HttpResponse(status=0, error=error) for _ in batch]
 
-    def send(self, requests_: Sequence[HttpRequest]) -> list[HttpResponse]:
+    def send(self, requests_: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
         if not self.running():
             return [HttpResponse(status=0, error="the service is not running") for _ in requests_]
-        return [answer for batch in _batches([r.to_json() for r in requests_]) for answer in self._probe(batch)]
+        deadline = time.monotonic() + budget_s if budget_s else None
+        answers: list[HttpResponse] = []
+        for batch in _batches([r.to_json() for r in requests_]):
+            left = 0.0 if deadline is None else deadline - time.monotonic()
+            if deadline is not None and left <= 0:
+                answers += [HttpResponse(status=0, error=probe.NOT_SENT) for _ in batch]
+            else:
+                answers += self._probe(batch, left)
+        return answers
 
     def running(self) -> bool:
         with contextlib.suppress(docker.errors.NotFound):
@@ -161,11 +186,11 @@ class DockerService(Service):
         return self._result
 
     def _remove_sink(self) -> None:
-        """Keeps what the sink received: `messages()` still answers after the service stopped."""
-        if self._sink is None:
-            return
-        kept = self._sink_output()
-        with contextlib.suppress(docker.errors.APIError):
-            self._sink.remove(force=True)
-        self._sink = None
-        self._kept = kept
+        """What the sink received stays: `messages()` still answers after the service stopped."""
+        if self._sink is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                self._sink.remove(force=True)
+            self._sink = None
+        if self._reader is not None:
+            # The log stream ends with its container; what it delivered last is kept.
+            self._reader.join(timeout=5)

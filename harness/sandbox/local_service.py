@@ -81,8 +81,8 @@ class LocalService(Service):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._proc.pid, signal.SIGKILL)
 
-    def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
-        answers = probe.probe(self.port, [r.to_json() for r in requests])
+    def send(self, requests: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
+        answers = probe.probe(self.port, [r.to_json() for r in requests], budget_s or 0)
         return [HttpResponse.from_json(a) for a in answers]
 
     def messages(self) -> list[SinkMessage]:

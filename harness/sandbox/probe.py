@@ -2,7 +2,7 @@
 
 Standard library only, because the docker backend runs this very file with `python -I` inside a
 prober container (the kit's image, joined to the service's network namespace); the local backend
-calls `probe` directly. Usage as a program: python -I probe.py PORT BATCH_JSON_PIECE...
+calls `probe` directly. Usage as a program: python -I probe.py PORT BUDGET_S BATCH_JSON_PIECE...
 (the batch's JSON text split over arguments, each within the kernel's per-argument limit).
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 MAX_BODY = 4 * 1024 * 1024
 #: Bytes read and dropped past a request's `max_body` before giving up on the answer.
 DRAIN = 16 * 1024 * 1024
+NOT_SENT = "not sent: the replay's time budget ran out (the service answers too slowly)"
 
 
 def _drain(response: http.client.HTTPResponse) -> None:
@@ -27,11 +28,17 @@ def _drain(response: http.client.HTTPResponse) -> None:
         left -= len(chunk)
 
 
-def probe(port: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def probe(port: int, batch: list[dict[str, Any]], budget_s: float = 0) -> list[dict[str, Any]]:
+    """Send `batch` in order; with a `budget_s` (> 0), requests due after it ran out are not sent."""
     answers = []
+    deadline = time.perf_counter() + budget_s if budget_s > 0 else None
     for request in batch:
         started = time.perf_counter()
-        answer: dict[str, Any] = {"status": 0, "body": "", "headers": {}, "error": ""}
+        answer: dict[str, Any] = {"status": 0, "body": "", "headers": {}, "error": "", "elapsed_s": 0.0}
+        if deadline is not None and started > deadline:
+            answer["error"] = NOT_SENT
+            answers.append(answer)
+            continue
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=request["timeout_s"])
         try:
             body = request["body"].encode("latin-1") or None
@@ -50,4 +57,4 @@ def probe(port: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    json.dump(probe(int(sys.argv[1]), json.loads("".join(sys.argv[2:]))), sys.stdout)
+    json.dump(probe(int(sys.argv[1]), json.loads("".join(sys.argv[3:])), float(sys.argv[2])), sys.stdout)

@@ -91,8 +91,10 @@ class Service(abc.ABC):
     sink_url: str | None = None
 
     @abc.abstractmethod
-    def send(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
-        """Send `requests` in order through the trusted prober; one response each."""
+    def send(self, requests: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
+        """Send `requests` in order through the trusted prober; one response each. With `budget_s`,
+        requests still due when it has run out are not sent (status 0): a service that answers
+        slowly on purpose cannot stretch a replay beyond its budget."""
 
     @abc.abstractmethod
     def messages(self) -> list[SinkMessage]:

@@ -21,7 +21,8 @@ MAX_BODY = 4 * 1024
 MAX_HEADERS = 30
 #: Messages past this many are counted, not kept: a flood cannot exhaust the grader.
 MAX_MESSAGES = 1000
-READY_LINE = '{"sink": "ready"}'
+#: The line the sink prints once it listens.
+READY = {"sink": "ready"}
 
 Record = Callable[[dict[str, Any]], None]
 
@@ -89,5 +90,5 @@ def _print_line(message: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     sink = Sink(int(sys.argv[1]), _print_line)
-    _print_line({"sink": "ready"})
+    _print_line(READY)
     sink.server.serve_forever()

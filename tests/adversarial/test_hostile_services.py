@@ -69,9 +69,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 """
 
-# Alerts on every request, naming every feature; answers are 2 MB each.
+# Alerts on every request, naming every feature; answers are 300 kB each.
 FLOOD = """
-SCORE = json.dumps({"default_probability": 0.1, "decision": "approve", "padding": "y" * 2_000_000}).encode()
+SCORE = json.dumps({"default_probability": 0.1, "decision": "approve", "padding": "y" * 300_000}).encode()
 METRICS = ""
 def on_score():
     for feature in FEATURES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from conftest import start_live
 from exposition import Scrape
 from live import Live, json_body, named, post_raw
 from traffic import Traffic, scoring_requests
@@ -19,14 +20,14 @@ EASY_SHIFT = 0.6
 
 @pytest.fixture(scope="module")
 def live(grading: Grading) -> Iterator[Live]:
-    service = Live(grading, "public", float(grading.params["settle_s"]), float(grading.params["start_timeout_s"]))
+    service = start_live(grading, "public")
     yield service
     service.stop()
 
 
 def test_service_starts_and_scores(grading: Grading, live: Live, traffic: Traffic) -> None:
     assert live.up, "`python serve.py` did not answer on $PORT within the start timeout"
-    answer = live.service.send(scoring_requests(traffic.clean(1)))[0]
+    answer = live.send(scoring_requests(traffic.clean(1)))[0]
     assert answer.status == 200, f"POST /score answered {answer.status or answer.error}"
     assert "default_probability" in answer.json(), "the answer must keep `default_probability`"
 
@@ -45,7 +46,7 @@ def test_metrics_parse(grading: Grading, live: Live) -> None:
 def test_bad_input_gets_a_4xx(grading: Grading, live: Live, traffic: Traffic) -> None:
     application = traffic.clean(1)[0]
     del application["income"]
-    answer = live.service.send([post_raw(json_body(application))])[0]
+    answer = live.send([post_raw(json_body(application))])[0]
     assert 400 <= answer.status < 500, f"an application without income got {answer.status or answer.error}, not a 4xx"
     assert b"income" in answer.body, "the 4xx should name the missing field"
 
