@@ -51,7 +51,7 @@ class ValidationReport:
                     "percent": r.percent,
                     "ok": r.ok,
                     "flags": len(r.scorecard.flags),
-                    "not_passed": [c.id for c in r.scorecard.checks if c.status != "passed"],
+                    "not_passed": {c.id: c.detail for c in r.scorecard.checks if c.status != "passed"},
                 }
                 for r in self.rows
             ],

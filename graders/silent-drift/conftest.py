@@ -138,11 +138,27 @@ def unready_run(grading: Grading, traffic: Traffic) -> Iterator[tuple[Live, Http
     live.stop()
 
 
+@dataclass
+class Latencies:
+    monitored: list[float]
+    baseline: list[float]
+    sent: int
+
+
 @pytest.fixture(scope="session")
-def baseline_latency(grading: Grading, clean_replay: list[dict[str, Any]], drift_run: DriftRun) -> list[float]:
-    """The starter's latencies for the same requests, measured in the same run."""
+def latencies(grading: Grading, clean_replay: list[dict[str, Any]], drift_run: DriftRun) -> Latencies:
+    """The candidate's service and the unmonitored starter answering the same clean requests, in
+    alternating chunks, so whatever else loads the machine weighs on both alike."""
     overhead = _params(grading, "overhead")
-    live = start_live(grading, "starter-baseline", of="starter")
-    phase = live.phase("baseline", scoring_requests(clean_replay[: overhead["requests"]]), alerts="ignore")
-    live.stop()
-    return [a.elapsed_s for a in phase.answers[overhead["warmup"] :] if a.status == 200]
+    baseline = start_live(grading, "starter-baseline", of="starter")
+    requests = scoring_requests(clean_replay[: overhead["requests"]])
+    chunk, warmup = overhead["chunk"], overhead["warmup"]
+    result = Latencies([], [], 0)
+    for start in range(0, len(requests), chunk):
+        for live, kept in ((drift_run.live, result.monitored), (baseline, result.baseline)):
+            answers = live.send(requests[start : start + chunk])
+            if start >= warmup:
+                kept += [a.elapsed_s for a in answers if a.status == 200]
+        result.sent += len(requests[start : start + chunk]) if start >= warmup else 0
+    baseline.stop()
+    return result

@@ -125,7 +125,7 @@ def short_replays(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise
     params["abrupt"] |= {"deadline_requests": 150, "tail_requests": 100}
     params["gradual"] |= {"lead_in": 100, "ramp_requests": 300}
     params["unit_change"] |= {"lead_in": 100, "after_requests": 50}
-    params["overhead"] |= {"requests": 150, "warmup": 20}
+    params["overhead"] |= {"requests": 150, "chunk": 50, "warmup": 50}
     spec_file.write_text(yaml.safe_dump(spec))
     previous = os.environ.get(CONTENT_ENV)
     os.environ[CONTENT_ENV] = str(root)
@@ -152,7 +152,8 @@ def _kit_temp_dirs() -> set[str]:
 
 
 RUNS = [pytest.param(name, "docker", id=f"docker-{name}", marks=pytest.mark.docker) for name in CASES]
-RUNS += [pytest.param(name, "local", id=f"local-{name}") for name in CASES]
+# A flood on the local backend only measures this machine's loopback: docker is where it matters.
+RUNS += [pytest.param(name, "local", id=f"local-{name}") for name in CASES if name != "webhook-flood-and-huge-answers"]
 
 
 @pytest.mark.parametrize(("case", "backend"), RUNS)

@@ -105,14 +105,20 @@ def test_docker_service_has_no_address_and_no_published_port(tmp_path: Path) -> 
     source.mkdir()
     (source / "serve.py").write_text(SERVER)
     with backend.create(str(source), limits=LIMITS, label="isolated") as box:
-        service = box.start_service(["python", "serve.py"], port=8080)
+        service = box.start_service(["python", "serve.py"], port=8080, sink_env="ALERT_URL")
         assert service.wait_until_ready(timeout_s=30)
         container = service.container  # type: ignore[attr-defined]
         container.reload()
         settings = container.attrs["NetworkSettings"]
         assert container.attrs["HostConfig"]["NetworkMode"] == "none"
         assert not settings.get("IPAddress") and not settings.get("Ports")
+        # The sink lives in the service's own network namespace, with nothing of its own.
+        sink_filter = {"label": ["opsdrill.role=sink", f"opsdrill.session={SESSION}"]}
+        sinks = engine.client().containers.list(filters=sink_filter)
+        assert [s.attrs["HostConfig"]["NetworkMode"] for s in sinks] == [f"container:{container.id}"]
+        assert sinks[0].attrs["Config"]["User"] == "65534:65534" and not sinks[0].attrs["NetworkSettings"].get("Ports")
         service.stop(grace_s=2)
+        assert not engine.client().containers.list(all=True, filters=sink_filter)
 
 
 def test_webhook_sink_receives_what_the_service_sends(sandbox: Sandbox) -> None:
