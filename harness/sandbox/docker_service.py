@@ -27,7 +27,7 @@ SINK_SOURCE = Path(sink.__file__).read_text(encoding="utf-8")
 PROBER_MEMORY = "256m"
 #: The sink's port on the service's loopback, and the URL the service is given.
 SINK_PORT = 9099
-SINK_URL = f"http://127.0.0.1:{SINK_PORT}/alerts"
+SINK_URL = f"http://127.0.0.1:{SINK_PORT}{sink.URL_PATH}"
 SINK_READY_S = 10.0
 #: One argument of a command line may not exceed 128 KiB on Linux; batches travel in pieces.
 ARG_PIECE = 96 * 1024

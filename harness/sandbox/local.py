@@ -187,10 +187,15 @@ class LocalSandbox(Sandbox):
         inbox = Inbox() if sink_env else None
         sink_vars = {sink_env: inbox.url} if sink_env and inbox else {}
         service_env = self._env({**(env or {}), **sink_vars, "PORT": str(actual)})
-        service = LocalService(
-            argv, actual, self.workspace / workspace_path(cwd), service_env,
-            self.limits.output_bytes, _rlimits(self.limits, self.limits.wall_s), inbox,
-        )  # fmt: skip
+        try:
+            service = LocalService(
+                argv, actual, self.workspace / workspace_path(cwd), service_env,
+                self.limits.output_bytes, _rlimits(self.limits, self.limits.wall_s), inbox,
+            )  # fmt: skip
+        except BaseException:
+            if inbox is not None:
+                inbox.close()
+            raise
         self._services.append(service)
         return service
 

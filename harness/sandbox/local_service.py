@@ -18,9 +18,7 @@ from harness.sandbox import probe
 from harness.sandbox.base import ExecResult, limit_events
 from harness.sandbox.capture import CappedReader
 from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
-from harness.sandbox.sink import Sink
-
-SINK_PATH = "/alerts"
+from harness.sandbox.sink import URL_PATH, Sink
 
 
 def free_port() -> int:
@@ -37,7 +35,7 @@ class Inbox:
         self._lock = threading.Lock()
         self._received: list[dict[str, Any]] = []
         self._sink = Sink(0, self._keep).start()
-        self.url = f"http://127.0.0.1:{self._sink.port}{SINK_PATH}"
+        self.url = f"http://127.0.0.1:{self._sink.port}{URL_PATH}"
 
     def _keep(self, message: dict[str, Any]) -> None:
         with self._lock:

@@ -21,6 +21,8 @@ MAX_BODY = 4 * 1024
 MAX_HEADERS = 30
 #: Messages past this many are counted, not kept: a flood cannot exhaust the grader.
 MAX_MESSAGES = 1000
+#: Where services are told to send (any path is received).
+URL_PATH = "/alerts"
 #: The line the sink prints once it listens.
 READY = {"sink": "ready"}
 
