@@ -113,7 +113,8 @@ def test_docker_service_has_no_address_and_no_published_port(tmp_path: Path) -> 
         assert container.attrs["HostConfig"]["NetworkMode"] == "none"
         assert not settings.get("IPAddress") and not settings.get("Ports")
         # The sink lives in the service's own network namespace, with nothing of its own.
-        sink_filter = {"label": ["opsdrill.role=sink", f"opsdrill.session={SESSION}"]}
+        labels = ["opsdrill.role=sink", f"opsdrill.session={SESSION}"]
+        sink_filter: dict[str, str | list[str] | bool] = {"label": labels}
         sinks = engine.client().containers.list(filters=sink_filter)
         assert [s.attrs["HostConfig"]["NetworkMode"] for s in sinks] == [f"container:{container.id}"]
         assert sinks[0].attrs["Config"]["User"] == "65534:65534" and not sinks[0].attrs["NetworkSettings"].get("Ports")
