@@ -200,6 +200,9 @@ def main() -> None:
     """Console-script entry point: any unexpected exception is reported as a bug, once."""
     # A batch worker is stopped with SIGTERM: unwind like Ctrl-C, so every `finally` cleans up.
     signal.signal(signal.SIGTERM, _terminate)
+    # Started in the background by a non-interactive shell, a process inherits SIGINT ignored;
+    # a grader must still unwind and clean up when it is interrupted.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         app()
     except SystemExit:
