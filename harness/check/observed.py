@@ -47,10 +47,6 @@ class ObservedService(Service):
             record_limits(self.journal, result, self.current_check())
         return result
 
-    def __getattr__(self, name: str) -> object:
-        # Backend-specific extras (the docker service's container, for the tests) stay reachable.
-        return getattr(self.inner, name)
-
 
 class ObservedSandbox(Sandbox):
     def __init__(self, inner: Sandbox, journal: CheckResults, current_check: Callable[[], str]) -> None:

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +38,26 @@ def _pieces(text: str) -> list[str]:
     return [text[i : i + ARG_PIECE] for i in range(0, len(text), ARG_PIECE)] or [""]
 
 
-def _batches(wire: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+@dataclass
+class _Batch:
+    """One prober run: the requests' wire JSON, and how long they may take without a budget."""
+
+    texts: list[str] = field(default_factory=list)
+    timeout_s: float = 0.0
+    size: int = 0
+
+
+def _batches(requests_: Sequence[HttpRequest]) -> list[_Batch]:
     """Consecutive runs of requests, each within the prober's count and size budget."""
-    batches: list[list[dict[str, Any]]] = []
-    size = 0
-    for request in wire:
-        length = len(json.dumps(request))
-        if not batches or len(batches[-1]) >= PROBE_BATCH or size + length > PROBE_BATCH_BYTES:
-            batches.append([])
-            size = 0
-        batches[-1].append(request)
-        size += length
+    batches: list[_Batch] = []
+    for request in requests_:
+        text = json.dumps(request.to_json())
+        if not batches or len(batches[-1].texts) >= PROBE_BATCH or batches[-1].size + len(text) > PROBE_BATCH_BYTES:
+            batches.append(_Batch())
+        batch = batches[-1]
+        batch.texts.append(text)
+        batch.timeout_s += request.timeout_s
+        batch.size += len(text)
     return batches
 
 
@@ -123,14 +133,14 @@ class DockerService(Service):
             "environment": {"PYTHONDONTWRITEBYTECODE": "1"},
         }
 
-    def _probe(self, batch: list[dict[str, Any]], budget_s: float) -> list[HttpResponse]:
-        timeout = (budget_s or sum(float(r["timeout_s"]) for r in batch)) + 30
-        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), *_pieces(json.dumps(batch))]
+    def _probe(self, batch: _Batch, budget_s: float) -> list[HttpResponse]:
+        pieces = _pieces("[" + ",".join(batch.texts) + "]")
+        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), *pieces]
         with engine.translated("run the prober"):
             prober = self._client.containers.create(self._image, command=command, **self._prober_options())
         try:
             prober.start()
-            status = prober.wait(timeout=timeout)
+            status = prober.wait(timeout=(budget_s or batch.timeout_s) + 30)
             output = prober.logs(stdout=True, stderr=False)
             if int(status.get("StatusCode", -1)) == 0:
                 return [HttpResponse.from_json(answer) for answer in json.loads(output)]
@@ -140,19 +150,19 @@ class DockerService(Service):
         finally:
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 prober.remove(force=True)
-        return [HttpResponse(status=0, error=error) for _ in batch]
+        return [HttpResponse(status=0, error=error) for _ in batch.texts]
 
     def send(self, requests_: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
         if not self.running():
             return [HttpResponse(status=0, error="the service is not running") for _ in requests_]
         deadline = time.monotonic() + budget_s if budget_s else None
         answers: list[HttpResponse] = []
-        for batch in _batches([r.to_json() for r in requests_]):
-            left = 0.0 if deadline is None else deadline - time.monotonic()
-            if deadline is not None and left <= 0:
-                answers += [HttpResponse(status=0, error=probe.NOT_SENT) for _ in batch]
+        for batch in _batches(requests_):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                answers += [HttpResponse(status=0, error=probe.NOT_SENT) for _ in batch.texts]
             else:
-                answers += self._probe(batch, left)
+                answers += self._probe(batch, left or 0.0)
         return answers
 
     def running(self) -> bool:

@@ -33,17 +33,17 @@ class Inbox:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._received: list[dict[str, Any]] = []
+        self._received: list[SinkMessage] = []
         self._sink = Sink(0, self._keep).start()
         self.url = f"http://127.0.0.1:{self._sink.port}{URL_PATH}"
 
     def _keep(self, message: dict[str, Any]) -> None:
         with self._lock:
-            self._received.append(message)
+            self._received.append(SinkMessage.from_json(message))
 
     def messages(self) -> list[SinkMessage]:
         with self._lock:
-            return [SinkMessage.from_json(m) for m in self._received]
+            return list(self._received)
 
     def close(self) -> None:
         self._sink.close()

@@ -20,6 +20,8 @@ from harness.sandbox.base import ExecResult
 #: At most this many requests, and this many bytes of them, per prober run on the docker backend.
 PROBE_BATCH = 2000
 PROBE_BATCH_BYTES = 512 * 1024
+#: Bytes of an answer's body kept unless a request asks for more (the rest is read and dropped).
+DEFAULT_MAX_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,7 @@ class HttpRequest:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 5.0
-    #: Bytes of the answer's body kept (the rest is read and dropped): a batch stays small.
-    max_body: int = 64 * 1024
+    max_body: int = DEFAULT_MAX_BODY
 
     def to_json(self) -> dict[str, Any]:
         """The wire form `harness.sandbox.probe` reads."""
@@ -109,8 +110,9 @@ class Service(abc.ABC):
         """SIGTERM, up to `grace_s` to exit, then SIGKILL; the exit status and the captured output."""
 
     def request(
-        self, method: str = "GET", path: str = "/", body: bytes = b"", *, max_body: int = 64 * 1024, **headers: str
-    ) -> HttpResponse:
+        self, method: str = "GET", path: str = "/", body: bytes = b"", *, max_body: int = DEFAULT_MAX_BODY,
+        **headers: str,
+    ) -> HttpResponse:  # fmt: skip
         return self.send([HttpRequest(method, path, body, headers, max_body=max_body)])[0]
 
     def wait_until_ready(self, path: str = "/", timeout_s: float = 30.0) -> bool:

@@ -72,10 +72,6 @@ class Sink:
             if self._count <= MAX_MESSAGES:
                 self._record(message)
 
-    @property
-    def dropped(self) -> int:
-        return max(0, self._count - MAX_MESSAGES)
-
     def start(self) -> Sink:
         self._thread.start()
         return self
