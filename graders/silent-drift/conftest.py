@@ -63,15 +63,6 @@ def _params(grading: Grading, name: str) -> dict[str, Any]:
     return value
 
 
-def start_live(grading: Grading, label: str, **kwargs: Any) -> Live:
-    """The candidate's service (or the starter's), started fresh with the exercise's replay settings."""
-    params = grading.params
-    return Live(
-        grading, label, float(params["settle_s"]), float(params["start_timeout_s"]), float(params["request_budget_s"]),
-        **kwargs,
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="session")
 def traffic(grading: Grading) -> Traffic:
     return Traffic(grading.exercise_dir, int(grading.params["replay_seed"]))
@@ -85,7 +76,7 @@ def clean_replay(grading: Grading, traffic: Traffic) -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, Any]]) -> Iterator[DriftRun]:
     abrupt = _params(grading, "abrupt")
-    run = DriftRun(start_live(grading, "drift"))
+    run = DriftRun(Live(grading, "drift"))
     live = run.live
     run.scrapes["start"] = live.metrics_text()
     live.phase("clean", scoring_requests(clean_replay))
@@ -100,7 +91,7 @@ def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, A
     run.scrapes["invalid"] = live.metrics_text()
     live.phase("valid_after_invalid", scoring_requests(traffic.clean(5)), alerts="ignore")
     run.scrapes["valid"] = live.metrics_text()
-    run.health, run.ready = live.get("/health"), live.get("/ready")
+    run.health, run.ready = live.get("/health", "/ready")
     yield run
     live.stop()
 
@@ -108,7 +99,7 @@ def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, A
 @pytest.fixture(scope="session")
 def gradual_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     gradual = _params(grading, "gradual")
-    live = start_live(grading, "gradual")
+    live = Live(grading, "gradual")
     live.phase("lead_in", scoring_requests(traffic.clean(gradual["lead_in"])))
     ramp = traffic.ramp(gradual["ramp_requests"], gradual["feature"], gradual["final_factor"])
     due = int(gradual["crossing"] * gradual["ramp_requests"]) + gradual["deadline_requests"]
@@ -120,7 +111,7 @@ def gradual_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     units = _params(grading, "unit_change")
-    live = start_live(grading, "unit-change")
+    live = Live(grading, "unit-change")
     live.phase("lead_in", scoring_requests(traffic.clean(units["lead_in"])))
     changed = traffic.rescaled(units["deadline_requests"] + units["after_requests"], units["feature"], units["factor"])
     live.phase("changed", scoring_requests(changed[: units["deadline_requests"]]), alerts="expected")
@@ -132,9 +123,10 @@ def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def unready_run(grading: Grading, traffic: Traffic) -> Iterator[tuple[Live, HttpResponse, HttpResponse, HttpResponse]]:
     """The service started with MODEL_PATH naming a file that does not exist."""
-    live = start_live(grading, "no-model", env={"MODEL_PATH": "model/missing-model.joblib"})
-    answers = live.get("/health"), live.get("/ready"), live.send(scoring_requests(traffic.clean(1)))[0]
-    yield live, *answers
+    live = Live(grading, "no-model", env={"MODEL_PATH": "model/missing-model.joblib"})
+    health, ready = live.get("/health", "/ready")
+    scored = live.send(scoring_requests(traffic.clean(1)))[0]
+    yield live, health, ready, scored
     live.stop()
 
 
@@ -150,7 +142,7 @@ def latencies(grading: Grading, clean_replay: list[dict[str, Any]], drift_run: D
     """The candidate's service and the unmonitored starter answering the same clean requests, in
     alternating chunks, so whatever else loads the machine weighs on both alike."""
     overhead = _params(grading, "overhead")
-    baseline = start_live(grading, "starter-baseline", of="starter")
+    baseline = Live(grading, "starter-baseline", of="starter")
     requests = scoring_requests(clean_replay[: overhead["requests"]])
     chunk, warmup = overhead["chunk"], overhead["warmup"]
     result = Latencies([], [], 0)

@@ -52,20 +52,22 @@ def named(alerts: list[SinkMessage]) -> list[str]:
 
 @dataclass
 class Live:
+    """Started fresh on creation, with the exercise's settle time, start timeout and replay budget."""
+
     grading: Grading
     label: str
-    settle_s: float
-    start_timeout_s: float
-    #: Seconds each request may take on average before the rest of a replay is dropped.
-    request_budget_s: float
     of: Literal["submission", "starter"] = "submission"
     env: dict[str, str] = field(default_factory=dict)
     phases: dict[str, Phase] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        params = self.grading.params
+        self.settle_s = float(params["settle_s"])
+        #: Seconds each request may take on average before the rest of a replay is dropped.
+        self.request_budget_s = float(params["request_budget_s"])
         sandbox = self.grading.sandbox(self.label, of=self.of)
         self.service: Service = sandbox.start_service(SERVE, port=PORT, env=self.env, sink_env=WEBHOOK_ENV)
-        self.up = self.service.wait_until_ready("/health", timeout_s=self.start_timeout_s)
+        self.up = self.service.wait_until_ready("/health", timeout_s=float(params["start_timeout_s"]))
         self._seen = 0
 
     def phase(self, name: str, requests: list[HttpRequest], *, alerts: Watch = "watch") -> Phase:
@@ -90,8 +92,9 @@ class Live:
     def send(self, requests: list[HttpRequest]) -> list[HttpResponse]:
         return self.service.send(requests, budget_s=BUDGET_FIXED_S + self.request_budget_s * len(requests))
 
-    def get(self, path: str) -> HttpResponse:
-        return self.service.request("GET", path)
+    def get(self, *paths: str) -> list[HttpResponse]:
+        """GET each path, in one prober run."""
+        return self.send([HttpRequest("GET", path) for path in paths])
 
     def metrics_text(self) -> str | None:
         answer = self.service.request("GET", "/metrics", max_body=METRICS_MAX_BYTES)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import start_live
 from exposition import Scrape
 from live import Live, json_body, named, post_raw
 from traffic import Traffic, scoring_requests
@@ -20,7 +19,7 @@ EASY_SHIFT = 0.6
 
 @pytest.fixture(scope="module")
 def live(grading: Grading) -> Iterator[Live]:
-    service = start_live(grading, "public")
+    service = Live(grading, "public")
     yield service
     service.stop()
 
