@@ -14,19 +14,17 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hostile
 import pytest
-import yaml
 from conftest import REPO
+from contentcopy import edited_copy, kit_temp_dirs, starter_points
 from rich.console import Console
 
-from harness import exercise as exercise_mod
-from harness.content import CONTENT_ENV
 from harness.exercise import Exercise
 from harness.grade import grade
 from harness.report import html, markdown, terminal
@@ -80,38 +78,17 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def short_limits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]:
-    """A copy of the bundled exercise whose time limits are seconds long."""
-    root = tmp_path_factory.mktemp("content")
-    for part in ("exercises", "graders"):
-        shutil.copytree(REPO / part / EXERCISE, root / part / EXERCISE)
-    (root / "rubrics").mkdir()
-    shutil.copy(REPO / "rubrics" / f"{EXERCISE}.yaml", root / "rubrics")
-    spec_file = root / "exercises" / EXERCISE / "exercise.yaml"
-    spec = yaml.safe_load(spec_file.read_text())
+def _short_limits(spec: dict[str, Any]) -> None:
     spec["limits"] |= {"wall_s": 15, "file_size_mb": 64}
     spec["params"] |= {"train_timeout_s": 12, "notebook_timeout_s": 30}
     spec["grading_timeout_s"] = 300
-    spec_file.write_text(yaml.safe_dump(spec))
-    previous = os.environ.get(CONTENT_ENV)
-    os.environ[CONTENT_ENV] = str(root)
-    try:
-        yield exercise_mod.load(EXERCISE)
-    finally:
-        if previous is None:
-            del os.environ[CONTENT_ENV]
-        else:
-            os.environ[CONTENT_ENV] = previous
 
 
-_starter_points: dict[str, float] = {}
-
-
-def starter_points(exercise: Exercise, backend: str) -> float:
-    if backend not in _starter_points:
-        _starter_points[backend] = grade(exercise, exercise.paths.starter, backend).total.points
-    return _starter_points[backend]
+@pytest.fixture(scope="module")
+def short_limits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]:
+    """A copy of the bundled exercise whose time limits are seconds long."""
+    with edited_copy(tmp_path_factory.mktemp("content"), EXERCISE, _short_limits) as exercise:
+        yield exercise
 
 
 RUNS = [pytest.param(case, "docker", id=f"docker-{case.name}", marks=pytest.mark.docker) for case in CASES]
@@ -148,10 +125,6 @@ def _program(case: Case, sentinels: list[Path], port: int, exercise: Exercise) -
     return constants + case.program
 
 
-def _kit_temp_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("opsdrill-*")}
-
-
 def _details(card: Scorecard) -> str:
     return "\n".join(check.detail for check in card.checks)
 
@@ -168,14 +141,14 @@ def test_hostile_submission(
     for name, content in case.extra.items():
         (submission / name).write_text(content)
 
-    temp_before = _kit_temp_dirs()
+    temp_before = kit_temp_dirs()
     card = grade(short_limits, submission, backend)
 
     assert card.backend == backend
     assert card.total.points <= starter_points(short_limits, backend)
     assert "grading_timeout" not in {flag.kind for flag in card.flags} and card.complete
     assert case.flags <= {flag.kind for flag in card.flags}, card.flags
-    assert _kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
+    assert kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
     assert all(path.read_text() == "untouched" for path in sentinels)
     assert sorted(p.name for p in sentinels[0].parent.iterdir()) == ["precious.txt"]
     if backend == "docker":

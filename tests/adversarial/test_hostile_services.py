@@ -7,18 +7,14 @@ more than the starter, and leaves no container or temp folder behind.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
-from conftest import REPO
+from contentcopy import edited_copy, kit_temp_dirs, starter_points
 
-from harness import exercise as exercise_mod
-from harness.content import CONTENT_ENV
 from harness.exercise import Exercise
 from harness.grade import grade
 from harness.sandbox import engine
@@ -109,16 +105,7 @@ CASES = {"webhook-flood-and-huge-answers": FLOOD, "forged-metrics-and-alerts": F
 SERVE_TAIL = '\nhttp.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()\n'
 
 
-@pytest.fixture(scope="module")
-def short_replays(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]:
-    """A copy of silent-drift with short replays and limits, so a hostile service costs seconds."""
-    root = tmp_path_factory.mktemp("content")
-    for part in ("exercises", "graders"):
-        shutil.copytree(REPO / part / EXERCISE, root / part / EXERCISE)
-    (root / "rubrics").mkdir()
-    shutil.copy(REPO / "rubrics" / f"{EXERCISE}.yaml", root / "rubrics")
-    spec_file = root / "exercises" / EXERCISE / "exercise.yaml"
-    spec = yaml.safe_load(spec_file.read_text())
+def _short_replays(spec: dict[str, Any]) -> None:
     spec["limits"] |= {"memory_mb": 256, "pids": 48}
     params = spec["params"]
     params |= {"clean_requests": 250, "settle_s": 1.0, "start_timeout_s": 20}
@@ -126,29 +113,13 @@ def short_replays(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise
     params["gradual"] |= {"lead_in": 100, "ramp_requests": 300}
     params["unit_change"] |= {"lead_in": 100, "after_requests": 50}
     params["overhead"] |= {"requests": 150, "chunk": 50, "warmup": 50}
-    spec_file.write_text(yaml.safe_dump(spec))
-    previous = os.environ.get(CONTENT_ENV)
-    os.environ[CONTENT_ENV] = str(root)
-    try:
-        yield exercise_mod.load(EXERCISE)
-    finally:
-        if previous is None:
-            del os.environ[CONTENT_ENV]
-        else:
-            os.environ[CONTENT_ENV] = previous
 
 
-_starter_points: dict[str, float] = {}
-
-
-def starter_points(exercise: Exercise, backend: str) -> float:
-    if backend not in _starter_points:
-        _starter_points[backend] = grade(exercise, exercise.paths.starter, backend).total.points
-    return _starter_points[backend]
-
-
-def _kit_temp_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("opsdrill-*")}
+@pytest.fixture(scope="module")
+def short_replays(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exercise]:
+    """A copy of silent-drift with short replays and limits, so a hostile service costs seconds."""
+    with edited_copy(tmp_path_factory.mktemp("content"), EXERCISE, _short_replays) as exercise:
+        yield exercise
 
 
 RUNS = [pytest.param(name, "docker", id=f"docker-{name}", marks=pytest.mark.docker) for name in CASES]
@@ -161,7 +132,7 @@ def test_hostile_service(case: str, backend: str, short_replays: Exercise, tmp_p
     submission = tmp_path / "submission"
     shutil.copytree(short_replays.paths.starter, submission)
     (submission / "serve.py").write_text(SERVER + CASES[case] + SERVE_TAIL)
-    temp_before = _kit_temp_dirs()
+    temp_before = kit_temp_dirs()
 
     card = grade(short_replays, submission, backend)
 
@@ -169,6 +140,6 @@ def test_hostile_service(case: str, backend: str, short_replays: Exercise, tmp_p
     assert card.total.points <= starter_points(short_replays, backend), [
         (c.id, c.status) for c in card.checks if c.status == "passed"
     ]
-    assert _kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
+    assert kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
     if backend == "docker":
         assert engine.leftovers(engine.selector()).empty
