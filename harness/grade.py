@@ -22,7 +22,7 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
     with unpacked(source) as submission:
         unpack_s = time.monotonic() - started
         integrity = inspect_submission(submission.path, exercise.paths.starter, exercise.spec.protected)
-        with backend_session(exercise, backend) as options:
+        with backend_session(exercise, backend, submission.path) as options:
             build_s = time.monotonic() - started - unpack_s
             run = run_checks(exercise, submission, backend, options)
     checks = score.score_checks(exercise.rubric, run.results)

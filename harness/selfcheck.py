@@ -18,6 +18,6 @@ def run_public_checks(exercise: Exercise, project: Path, backend: str) -> dict[s
     suite = exercise.paths.graders_dir / PUBLIC_DIR
     if not any(suite.glob("test_*.py")):
         raise ContentError(f"{exercise.id} has no public checks in {suite}; ask the exercise author.")
-    with unpacked(project) as submission, backend_session(exercise, backend) as options:
+    with unpacked(project) as submission, backend_session(exercise, backend, submission.path) as options:
         run = run_suite(exercise, submission, backend, options, suite)
     return dict(sorted(run.results.outcomes.items()))

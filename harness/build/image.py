@@ -85,7 +85,7 @@ def exercise_image(exercise_id: str, image_dir: Path) -> str:
         shutil.copytree(image_dir, context, dirs_exist_ok=True)
         (context / "wheelhouse").mkdir()
         for wheel in wheels:
-            _link_or_copy(wheel, context / "wheelhouse" / wheel.name)
+            link_or_copy(wheel, context / "wheelhouse" / wheel.name)
         with translated(f"build the {exercise_id} image"):
             try:
                 engine.images.build(
@@ -99,7 +99,7 @@ def exercise_image(exercise_id: str, image_dir: Path) -> str:
     return tag
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:

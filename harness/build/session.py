@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from harness.build.candidate import build_candidate_image, remove_candidate_image
 from harness.build.image import exercise_image
 from harness.exercise import Exercise
 from harness.sandbox import engine
@@ -14,15 +16,22 @@ from harness.sandbox.docker import DockerBackend
 
 
 @contextmanager
-def backend_session(exercise: Exercise, backend: str) -> Iterator[BackendOptions]:
-    """Build what the backend needs (the exercise image for docker) and remove all the grading
-    created on the engine afterwards, also after a failure or Ctrl-C."""
+def backend_session(exercise: Exercise, backend: str, submission: Path | None = None) -> Iterator[BackendOptions]:
+    """Build what the backend needs (the exercise image for docker, and the candidate's image from
+    `submission` where the exercise builds one) and remove all the grading created on the engine
+    afterwards, also after a failure or Ctrl-C."""
     session = secrets.token_hex(6)
     if backend != DockerBackend.name:
         yield BackendOptions(session=session)
         return
     options = BackendOptions(session=session, image=exercise_image(exercise.id, exercise.paths.image_dir))
+    spec = exercise.spec.candidate_image
     try:
+        if spec is not None and submission is not None:
+            build = build_candidate_image(exercise.id, submission, spec, exercise.paths.image_dir, session)
+            options = options.model_copy(update={"candidate": build})
         yield options
     finally:
         engine.remove(engine.selector(session=session))
+        if options.candidate is not None:
+            remove_candidate_image(options.candidate)

@@ -29,10 +29,19 @@ class ObservedService(Service):
         self.port, self.sink_url = inner.port, inner.sink_url
         self._recorded = False
 
-    def send(self, requests: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
-        answers = self.inner.send(requests, budget_s=budget_s)
-        self.journal.sandbox_s += sum(a.elapsed_s for a in answers)
+    def send(
+        self, requests: Sequence[HttpRequest], *, budget_s: float | None = None, concurrency: int = 1
+    ) -> list[HttpResponse]:
+        answers = self.inner.send(requests, budget_s=budget_s, concurrency=concurrency)
+        if concurrency > 1 and answers:
+            # Concurrent answers overlap: the candidate's time is the span, not the sum.
+            self.journal.sandbox_s += max(a.sent_at + a.elapsed_s for a in answers) - min(a.sent_at for a in answers)
+        else:
+            self.journal.sandbox_s += sum(a.elapsed_s for a in answers)
         return answers
+
+    def health_status(self) -> str | None:
+        return self.inner.health_status()
 
     def messages(self) -> list[SinkMessage]:
         return self.inner.messages()
@@ -77,6 +86,15 @@ class ObservedSandbox(Sandbox):
     ) -> Service:
         inner = self.inner.start_service(argv, port=port, env=env, cwd=cwd, sink_env=sink_env)
         return ObservedService(inner, self.journal, self.current_check)
+
+    def start_image_service(
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
+    ) -> Service:
+        inner = self.inner.start_image_service(image, port=port, env=env, uid=uid)
+        return ObservedService(inner, self.journal, self.current_check)
+
+    def path(self, relative: str = ".") -> str:
+        return self.inner.path(relative)
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
         return self.inner.read_file(path, max_bytes)

@@ -105,6 +105,19 @@ class Sandbox(abc.ABC):
         $PORT). It runs until stopped or until the sandbox closes, under the same limits but wall time.
         With `sink_env`, a webhook sink listens on the service's loopback and $`sink_env` holds its URL."""
 
+    def start_image_service(
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
+    ) -> Service:
+        """Start a container of `image` (the candidate's own) with its own command, serving on `port`
+        ($PORT). The sandbox's workspace is mounted read-only at the path `path()` reports, so files
+        the checks planted there mean the same to it. `uid` is the image user's id: an image that would
+        run as root (or whose user is unknown) runs as nobody. Only backends that run images have it."""
+        raise SandboxError(f"The {self.backend} backend cannot run images; this needs the docker backend.")
+
+    @abc.abstractmethod
+    def path(self, relative: str = ".") -> str:
+        """The absolute path of a workspace path as commands in the sandbox see it."""
+
     @abc.abstractmethod
     def read_file(self, path: str, max_bytes: int) -> bytes:
         """Bytes of a workspace file; SandboxError if missing, not a regular file, or over `max_bytes`."""
@@ -128,6 +141,17 @@ class Sandbox(abc.ABC):
         self.close()
 
 
+class CandidateBuild(BaseModel):
+    """How the candidate's image build went; `detail` says why it failed, or ends the build log."""
+
+    ok: bool
+    image: str | None = None
+    #: `id -u` of the image's configured user (None when it could not be run).
+    uid: int | None = None
+    duration_s: float = 0.0
+    detail: str = ""
+
+
 class BackendOptions(BaseModel):
     """What the pipeline prepared for a backend before the checks start."""
 
@@ -135,6 +159,8 @@ class BackendOptions(BaseModel):
     session: str
     #: The exercise image (docker backend).
     image: str | None = None
+    #: The candidate's own image, for exercises that build one (docker backend).
+    candidate: CandidateBuild | None = None
 
 
 class Backend(abc.ABC):

@@ -34,6 +34,11 @@ from harness.sandbox.service import Service
 from harness.spec.exercise import Limits
 
 CANDIDATE_UID = 10001
+#: Who runs an image whose own user is root or unknown.
+NOBODY = "65534:65534"
+#: How often the platform runs an image's own HEALTHCHECK command (its test, the kit's timing).
+HEALTH_INTERVAL_NS = 1_000_000_000
+HEALTH_TIMEOUT_NS = 3_000_000_000
 CONTAINER_TMP = "/tmp"  # noqa: S108 - inside the container: its own tmpfs
 WORKSPACE_ROOT = PurePosixPath("/workspace")
 TMPFS_MB = 256
@@ -54,8 +59,15 @@ def _tar_of(source: Path, arcname: str) -> bytes:
         info.uname = info.gname = "candidate"
         return info
 
+    def root_readable(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info = owned(info)
+        if info.name == arcname:
+            # The copy's root is traversable by a service image whose user is not the candidate's.
+            info.mode |= 0o755
+        return info
+
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        archive.add(source, arcname=arcname, filter=owned)
+        archive.add(source, arcname=arcname, filter=root_readable)
     return buffer.getvalue()
 
 
@@ -244,6 +256,44 @@ class DockerSandbox(Sandbox):
         return DockerService(
             self._engine, self.image, argv, port, options, labels, self.limits.output_bytes, with_sink=bool(sink_env)
         )
+
+    def start_image_service(
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
+    ) -> Service:
+        limits = self.limits
+        memory = f"{limits.memory_mb}m"
+        file_size = limits.file_size_mb * 1024 * 1024
+        labels = self.labels | {"opsdrill.role": "service"}
+        options: dict[str, Any] = {
+            "environment": {**(env or {}), "PORT": str(port)},
+            "user": NOBODY if not uid else None,
+            "network_mode": "none", "read_only": True,
+            "tmpfs": {CONTAINER_TMP: f"rw,exec,nosuid,nodev,size={self.tmpfs_mb}m,mode=1777"},
+            "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "ro"}},
+            "mem_limit": memory, "memswap_limit": memory, "pids_limit": limits.pids,
+            "nano_cpus": int(limits.cpus * 1e9), "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"],
+            "ulimits": [Ulimit(name="fsize", soft=file_size, hard=file_size), Ulimit(name="core", soft=0, hard=0)],
+            # No init process: the image's own command is PID 1 and gets SIGTERM, as in production.
+            "labels": labels, "log_config": LogConfig(type="json-file", config={"max-size": LOG_MAX, "max-file": "1"}),
+        }  # fmt: skip
+        health = self._healthcheck(image)
+        if health is not None:
+            options["healthcheck"] = health
+        return DockerService(
+            self._engine, image, (), port, options, labels, limits.output_bytes, prober_image=self.image
+        )
+
+    def _healthcheck(self, image: str) -> dict[str, Any] | None:
+        """The image's own HEALTHCHECK test, run at the kit's pace (every second) instead of its own."""
+        with engine.translated("inspect the candidate image"):
+            config = self._engine.images.get(image).attrs.get("Config") or {}
+        test = (config.get("Healthcheck") or {}).get("Test") or []
+        if not test or test[0] == "NONE":
+            return None
+        return {"test": test, "interval": HEALTH_INTERVAL_NS, "timeout": HEALTH_TIMEOUT_NS, "retries": 3}
+
+    def path(self, relative: str = ".") -> str:
+        return str(self.root / workspace_path(relative))
 
     def _follow(self, container_id: str, *, stdout: bool) -> Iterator[bytes]:
         """One of a running container's output streams, as the engine delivers it."""

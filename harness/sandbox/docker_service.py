@@ -45,6 +45,8 @@ class _Batch:
     texts: list[str] = field(default_factory=list)
     timeout_s: float = 0.0
     size: int = 0
+    #: Requests to send, repeats included (one answer each).
+    count: int = 0
 
 
 def _batches(requests_: Sequence[HttpRequest]) -> list[_Batch]:
@@ -56,18 +58,21 @@ def _batches(requests_: Sequence[HttpRequest]) -> list[_Batch]:
             batches.append(_Batch())
         batch = batches[-1]
         batch.texts.append(text)
-        batch.timeout_s += request.timeout_s
+        batch.timeout_s += request.timeout_s * request.repeat
         batch.size += len(text)
+        batch.count += request.repeat
     return batches
 
 
 class DockerService(Service):
     def __init__(
         self, client: DockerClient, image: str, argv: Sequence[str], port: int, options: dict[str, Any],
-        labels: dict[str, str], output_cap: int, *, with_sink: bool = False,
+        labels: dict[str, str], output_cap: int, *, with_sink: bool = False, prober_image: str | None = None,
     ) -> None:  # fmt: skip
+        """`image` runs `argv` (its own command when empty); probers and the sink run the kit's
+        `prober_image` (default: `image`, when that is the kit's image)."""
         self.port, self.argv = port, tuple(argv)
-        self._client, self._image, self._labels, self._cap = client, image, labels, output_cap
+        self._client, self._image, self._labels, self._cap = client, prober_image or image, labels, output_cap
         self._started = time.monotonic()
         self._result: ExecResult | None = None
         self._sink: Container | None = None
@@ -76,7 +81,7 @@ class DockerService(Service):
         self._lock = threading.Lock()
         self._messages: list[SinkMessage] = []
         with engine.translated("start a sandbox service"):
-            self.container: Container = client.containers.create(image, command=list(argv), **options)
+            self.container: Container = client.containers.create(image, command=list(argv) or None, **options)
             self.container.start()
         if with_sink:
             self._start_sink()
@@ -133,14 +138,14 @@ class DockerService(Service):
             "environment": {"PYTHONDONTWRITEBYTECODE": "1"},
         }
 
-    def _probe(self, batch: _Batch, budget_s: float) -> list[HttpResponse]:
+    def _probe(self, batch: _Batch, budget_s: float, concurrency: int) -> list[HttpResponse]:
         pieces = _pieces("[" + ",".join(batch.texts) + "]")
-        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), *pieces]
+        command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), str(concurrency), *pieces]
         with engine.translated("run the prober"):
             prober = self._client.containers.create(self._image, command=command, **self._prober_options())
         try:
             prober.start()
-            status = prober.wait(timeout=(budget_s or batch.timeout_s) + 30)
+            status = prober.wait(timeout=(budget_s or batch.timeout_s / max(concurrency, 1)) + 30)
             output = prober.logs(stdout=True, stderr=False)
             if int(status.get("StatusCode", -1)) == 0:
                 return [HttpResponse.from_json(answer) for answer in json.loads(output)]
@@ -150,20 +155,30 @@ class DockerService(Service):
         finally:
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 prober.remove(force=True)
-        return [HttpResponse(status=0, error=error) for _ in batch.texts]
+        return [HttpResponse(status=0, error=error) for _ in range(batch.count)]
 
-    def send(self, requests_: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
+    def send(
+        self, requests_: Sequence[HttpRequest], *, budget_s: float | None = None, concurrency: int = 1
+    ) -> list[HttpResponse]:
         if not self.running():
-            return [HttpResponse(status=0, error="the service is not running") for _ in requests_]
+            down = HttpResponse(status=0, error="the service is not running")
+            return [down for request in requests_ for _ in range(request.repeat)]
         deadline = time.monotonic() + budget_s if budget_s else None
         answers: list[HttpResponse] = []
         for batch in _batches(requests_):
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
-                answers += [HttpResponse(status=0, error=probe.NOT_SENT) for _ in batch.texts]
+                answers += [HttpResponse(status=0, error=probe.NOT_SENT) for _ in range(batch.count)]
             else:
-                answers += self._probe(batch, left or 0.0)
+                answers += self._probe(batch, left or 0.0, concurrency)
         return answers
+
+    def health_status(self) -> str | None:
+        with contextlib.suppress(docker.errors.NotFound, requests.exceptions.RequestException):
+            self.container.reload()
+            health = self.container.attrs.get("State", {}).get("Health") or {}
+            return str(health["Status"]) if "Status" in health else None
+        return None
 
     def running(self) -> bool:
         with contextlib.suppress(docker.errors.NotFound):

@@ -221,6 +221,9 @@ class LocalSandbox(Sandbox):
             target.unlink()
         target.write_bytes(data)
 
+    def path(self, relative: str = ".") -> str:
+        return str(self.workspace / workspace_path(relative))
+
     def exists(self, path: str) -> bool:
         try:
             return self._resolve(path).exists()

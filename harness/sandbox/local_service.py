@@ -79,8 +79,10 @@ class LocalService(Service):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._proc.pid, signal.SIGKILL)
 
-    def send(self, requests: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
-        answers = probe.probe(self.port, [r.to_json() for r in requests], budget_s or 0)
+    def send(
+        self, requests: Sequence[HttpRequest], *, budget_s: float | None = None, concurrency: int = 1
+    ) -> list[HttpResponse]:
+        answers = probe.probe(self.port, [r.to_json() for r in requests], budget_s or 0, concurrency)
         return [HttpResponse.from_json(a) for a in answers]
 
     def messages(self) -> list[SinkMessage]:

@@ -2,8 +2,11 @@
 
 Standard library only, because the docker backend runs this very file with `python -I` inside a
 prober container (the kit's image, joined to the service's network namespace); the local backend
-calls `probe` directly. Usage as a program: python -I probe.py PORT BUDGET_S BATCH_JSON_PIECE...
+calls `probe` directly. Usage as a program: python -I probe.py PORT BUDGET_S CONCURRENCY BATCH_JSON_PIECE...
 (the batch's JSON text split over arguments, each within the kernel's per-argument limit).
+A request with `repeat` N is sent N times; with CONCURRENCY > 1 that many requests are in flight at
+once. Each answer says when its request was sent on the machine's monotonic clock, which a
+container shares with the host, so the trusted side can line answers up with its own actions.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import http.client
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 #: Never keep more of one answer than this, whatever the request asks.
@@ -28,33 +32,40 @@ def _drain(response: http.client.HTTPResponse) -> None:
         left -= len(chunk)
 
 
-def probe(port: int, batch: list[dict[str, Any]], budget_s: float = 0) -> list[dict[str, Any]]:
-    """Send `batch` in order; with a `budget_s` (> 0), requests due after it ran out are not sent."""
-    answers = []
+def _send(port: int, request: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"status": 0, "body": "", "headers": {}, "error": "", "elapsed_s": 0.0, "sent_at": 0.0}
+    started = time.perf_counter()
+    answer["sent_at"] = time.monotonic()
+    if deadline is not None and started > deadline:
+        answer["error"] = NOT_SENT
+        return answer
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=request["timeout_s"])
+    try:
+        body = request["body"].encode("latin-1") or None
+        connection.request(request["method"], request["path"], body=body, headers=request["headers"])
+        response = connection.getresponse()
+        content = response.read(min(int(request.get("max_body", MAX_BODY)), MAX_BODY))
+        _drain(response)
+        answer.update(status=response.status, body=content.decode("latin-1"), headers=dict(response.getheaders()))
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        answer["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    finally:
+        connection.close()
+    answer["elapsed_s"] = time.perf_counter() - started
+    return answer
+
+
+def probe(port: int, batch: list[dict[str, Any]], budget_s: float = 0, concurrency: int = 1) -> list[dict[str, Any]]:
+    """Send `batch` (in order when `concurrency` is 1); with a `budget_s` (> 0), requests due after it
+    ran out are not sent. One answer per request sent, repeats included, in the batch's order."""
     deadline = time.perf_counter() + budget_s if budget_s > 0 else None
-    for request in batch:
-        started = time.perf_counter()
-        answer: dict[str, Any] = {"status": 0, "body": "", "headers": {}, "error": "", "elapsed_s": 0.0}
-        if deadline is not None and started > deadline:
-            answer["error"] = NOT_SENT
-            answers.append(answer)
-            continue
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=request["timeout_s"])
-        try:
-            body = request["body"].encode("latin-1") or None
-            connection.request(request["method"], request["path"], body=body, headers=request["headers"])
-            response = connection.getresponse()
-            content = response.read(min(int(request.get("max_body", MAX_BODY)), MAX_BODY))
-            _drain(response)
-            answer.update(status=response.status, body=content.decode("latin-1"), headers=dict(response.getheaders()))
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            answer["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
-        finally:
-            connection.close()
-        answer["elapsed_s"] = time.perf_counter() - started
-        answers.append(answer)
-    return answers
+    flat = [request for request in batch for _ in range(int(request.get("repeat", 1)))]
+    if concurrency <= 1:
+        return [_send(port, request, deadline) for request in flat]
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(lambda request: _send(port, request, deadline), flat))
 
 
 if __name__ == "__main__":
-    json.dump(probe(int(sys.argv[1]), json.loads("".join(sys.argv[3:])), float(sys.argv[2])), sys.stdout)
+    port, budget, concurrency = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    json.dump(probe(port, json.loads("".join(sys.argv[4:])), budget, concurrency), sys.stdout)

@@ -32,11 +32,14 @@ class HttpRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 5.0
     max_body: int = DEFAULT_MAX_BODY
+    #: Send this very request this many times (one answer each): a load without repeating its bytes.
+    repeat: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """The wire form `harness.sandbox.probe` reads."""
         return {"method": self.method, "path": self.path, "body": self.body.decode("latin-1"),
-                "headers": dict(self.headers), "timeout_s": self.timeout_s, "max_body": self.max_body}  # fmt: skip
+                "headers": dict(self.headers), "timeout_s": self.timeout_s, "max_body": self.max_body,
+                "repeat": self.repeat}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class HttpResponse:
     headers: Mapping[str, str] = field(default_factory=dict)
     elapsed_s: float = 0.0
     error: str = ""
+    #: When the request was sent, on the machine's monotonic clock (`time.monotonic()`).
+    sent_at: float = 0.0
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -56,7 +61,7 @@ class HttpResponse:
     def from_json(cls, data: Mapping[str, Any]) -> HttpResponse:
         return cls(
             status=int(data["status"]), body=str(data["body"]).encode("latin-1"), headers=dict(data["headers"]),
-            elapsed_s=float(data["elapsed_s"]), error=str(data["error"]),
+            elapsed_s=float(data["elapsed_s"]), error=str(data["error"]), sent_at=float(data.get("sent_at", 0.0)),
         )  # fmt: skip
 
 
@@ -92,10 +97,13 @@ class Service(abc.ABC):
     sink_url: str | None = None
 
     @abc.abstractmethod
-    def send(self, requests: Sequence[HttpRequest], *, budget_s: float | None = None) -> list[HttpResponse]:
-        """Send `requests` in order through the trusted prober; one response each. With `budget_s`,
-        requests still due when it has run out are not sent (status 0): a service that answers
-        slowly on purpose cannot stretch a replay beyond its budget."""
+    def send(
+        self, requests: Sequence[HttpRequest], *, budget_s: float | None = None, concurrency: int = 1
+    ) -> list[HttpResponse]:
+        """Send `requests` through the trusted prober; one response per request sent (a request's
+        `repeat` counts), in order. With `budget_s`, requests still due when it has run out are not
+        sent (status 0): a service that answers slowly on purpose cannot stretch a replay beyond its
+        budget. With `concurrency` > 1, that many requests are in flight at once."""
 
     @abc.abstractmethod
     def messages(self) -> list[SinkMessage]:
@@ -104,6 +112,10 @@ class Service(abc.ABC):
     @abc.abstractmethod
     def running(self) -> bool:
         """Whether the service process is still alive."""
+
+    def health_status(self) -> str | None:
+        """What the container's own health check says (starting, healthy, unhealthy); None without one."""
+        return None
 
     @abc.abstractmethod
     def stop(self, grace_s: float = 10.0) -> ExecResult:

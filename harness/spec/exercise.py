@@ -28,6 +28,14 @@ class Limits(Strict):
     file_size_mb: int = Field(default=512, ge=1)
 
 
+class CandidateImage(Strict):
+    """The exercise builds the candidate's own image from their Dockerfile (docker backend only)."""
+
+    dockerfile: str = "Dockerfile"
+    timeout_s: float = Field(default=300, gt=0)
+    memory_mb: int = Field(default=2048, ge=256)
+
+
 class LevelRange(Strict):
     start: int = Field(alias="from", ge=1, le=5)
     end: int = Field(alias="to", ge=1, le=5)
@@ -48,6 +56,7 @@ class ExerciseSpec(Strict):
     protected: list[str] = Field(default_factory=list)
     grading_timeout_s: float = Field(default=900, gt=0)
     limits: Limits = Limits()
+    candidate_image: CandidateImage | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -1,0 +1,215 @@
+"""Scenarios shared by the manual-deploy hidden checks.
+
+Each scenario runs the candidate's own image in a fresh sandbox (docker only: the local backend
+skips these checks, with the reason), drives it through the trusted prober and keeps what came
+back. The checks only read these records, so one container start serves several checks.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from churn import Artifact, Churn, Customer, predict_request
+from deploying import DeployRun, run_deploys
+
+from harness.check.plugin import Grading
+from harness.sandbox.base import CandidateBuild, ExecResult, Sandbox
+from harness.sandbox.service import HttpRequest, HttpResponse, Service
+
+LOCAL_SKIP = (
+    "needs the docker backend: the service runs from the candidate's own image, which only docker builds "
+    "(docker is this exercise's authoritative backend)"
+)
+DEFAULT_PORT = 8000
+CONFIGURED_PORT = 8765
+MODELS = ".opsdrill/models"
+#: Malformed requests: what is wrong, and the body.
+MALFORMED: list[tuple[str, bytes]] = [
+    ("a missing field", b'{"instances": [{"tenure_months": 3, "monthly_charges": 50.0, "contract": "one_year"}]}'),
+    ("a number sent as text", b'{"instances": [{"tenure_months": "lots", "monthly_charges": 50.0, '
+     b'"support_calls_90d": 1, "contract": "one_year"}]}'),
+    ("a negative tenure", b'{"instances": [{"tenure_months": -4, "monthly_charges": 50.0, "support_calls_90d": 1, '
+     b'"contract": "one_year"}]}'),
+    ("an unknown contract type", b'{"instances": [{"tenure_months": 3, "monthly_charges": 50.0, '
+     b'"support_calls_90d": 1, "contract": "lifetime"}]}'),
+    ("NaN as a charge", b'{"instances": [{"tenure_months": 3, "monthly_charges": NaN, "support_calls_90d": 1, '
+     b'"contract": "one_year"}]}'),
+    ("instances that are not a list", b'{"instances": {"tenure_months": 3}}'),
+    ("an instance that is not an object", b'{"instances": ["customer 42"]}'),
+    ("no instances field", b'{"customers": []}'),
+    ("a body that is not JSON", b"{not json"),
+    ("an empty body", b""),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def churn(grading: Grading) -> Churn:
+    return Churn(grading.exercise_dir)
+
+
+@pytest.fixture(scope="session")
+def image(grading: Grading) -> CandidateBuild:
+    """The candidate's image build; the check is skipped on backends that cannot build one."""
+    if grading.context.backend != "docker":
+        pytest.skip(LOCAL_SKIP)
+    build = grading.context.backend_options.candidate
+    if build is None:
+        pytest.skip("the grading did not build the candidate's image")
+    return build
+
+
+def require(build: CandidateBuild) -> str:
+    """The image's tag; the check fails (not errors) when the image did not build."""
+    assert build.ok and build.image, f"the image did not build, so nothing could run: {build.detail}"
+    return build.image
+
+
+def start(box: Sandbox, build: CandidateBuild, port: int, env: dict[str, str] | None = None) -> Service:
+    return box.start_image_service(require(build), port=port, env=env, uid=build.uid)
+
+
+def plant(box: Sandbox, name: str, artifact: Artifact) -> str:
+    """Write a model into the sandbox; its absolute path as the candidate's containers see it."""
+    box.write_file(f"{MODELS}/{name}", artifact.data)
+    return box.path(f"{MODELS}/{name}")
+
+
+@dataclass
+class DefaultRun:
+    """The image as built: no model chosen by the platform, so it serves the production model."""
+
+    ready: HttpResponse
+    health: str | None = None
+    golden: list[HttpResponse] = field(default_factory=list)
+    golden_customers: list[Customer] = field(default_factory=list)
+    version: HttpResponse | None = None
+    malformed: list[HttpResponse] = field(default_factory=list)
+    alive_after_malformed: HttpResponse | None = None
+    load: list[HttpResponse] = field(default_factory=list)
+    drain: list[HttpResponse] = field(default_factory=list)
+    sigterm_at: float = 0.0
+    stopped: ExecResult | None = None
+
+
+def _wait_healthy(service: Service, timeout_s: float) -> str | None:
+    deadline = time.monotonic() + timeout_s
+    status = service.health_status()
+    while status != "healthy" and time.monotonic() < deadline and service.running():
+        time.sleep(0.5)
+        status = service.health_status()
+    return status
+
+
+def _drain(service: Service, churn: Churn, params: dict[str, Any], run: DefaultRun) -> None:
+    """Heavy requests at a fixed concurrency; SIGTERM while they are in flight."""
+    customers = churn.customers(int(params["instances_per_request"]), seed=7)
+    request = predict_request(customers, timeout_s=60, repeat=int(params["requests"]))
+    answers: list[HttpResponse] = []
+    sender = threading.Thread(
+        target=lambda: answers.extend(service.send([request], concurrency=int(params["concurrency"]))), daemon=True
+    )
+    sender.start()
+    time.sleep(float(params["sigterm_after_s"]))
+    run.sigterm_at = time.monotonic()
+    run.stopped = service.stop(grace_s=float(params["grace_s"]))
+    sender.join(timeout=120)
+    run.drain = answers
+
+
+@pytest.fixture(scope="session")
+def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> DefaultRun | None:
+    if not image.ok:
+        return None
+    params = grading.params
+    box = grading.sandbox("default")
+    service = start(box, image, DEFAULT_PORT)
+    try:
+        service.wait_until_ready("/ready", float(params["start_timeout_s"]))
+        run = DefaultRun(ready=service.request("GET", "/ready"))
+        run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
+        run.golden_customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
+        chunks = [run.golden_customers[i : i + 100] for i in range(0, len(run.golden_customers), 100)]
+        run.golden = service.send([predict_request(chunk) for chunk in chunks])
+        run.version = service.request("GET", "/version")
+        run.malformed = service.send([HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"})
+                                      for _, body in MALFORMED])  # fmt: skip
+        run.alive_after_malformed = service.send([predict_request(run.golden_customers[:1])])[0]
+        load = params["load"]
+        singles = churn.customers(int(load["requests"]), seed=int(params["seed"]) + 1)
+        run.load = service.send([predict_request([c]) for c in singles], concurrency=int(load["concurrency"]))
+        _drain(service, churn, params["drain"], run)
+        return run
+    finally:
+        service.stop()
+
+
+@dataclass
+class ConfiguredRun:
+    """The image with the platform's choice of port, model and version."""
+
+    artifact: Artifact
+    model_version: str
+    ready: HttpResponse
+    version: HttpResponse | None = None
+    predictions: HttpResponse | None = None
+    customers: list[Customer] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def configured_run(grading: Grading, image: CandidateBuild, churn: Churn) -> ConfiguredRun | None:
+    if not image.ok:
+        return None
+    box = grading.sandbox("configured")
+    artifact = churn.retrained()
+    env = {"MODEL_PATH": plant(box, "configured.joblib", artifact), "MODEL_VERSION": f"cfg-{secrets.token_hex(3)}"}
+    service = start(box, image, CONFIGURED_PORT, env)
+    try:
+        service.wait_until_ready("/ready", float(grading.params["start_timeout_s"]))
+        run = ConfiguredRun(artifact, env["MODEL_VERSION"], ready=service.request("GET", "/ready"))
+        run.version = service.request("GET", "/version")
+        run.customers = churn.customers(60, seed=int(grading.params["seed"]) + 2)
+        run.predictions = service.send([predict_request(run.customers)])[0]
+        return run
+    finally:
+        service.stop()
+
+
+@dataclass
+class MissingModelRun:
+    health: list[HttpResponse]
+    ready: list[HttpResponse]
+    alive: bool
+
+
+@pytest.fixture(scope="session")
+def missing_model_run(grading: Grading, image: CandidateBuild) -> MissingModelRun | None:
+    if not image.ok:
+        return None
+    box = grading.sandbox("missing-model")
+    env = {"MODEL_PATH": box.path(f"{MODELS}/not-there.joblib"), "MODEL_VERSION": "missing"}
+    service = start(box, image, DEFAULT_PORT, env)
+    try:
+        service.wait_until_ready("/health", float(grading.params["start_timeout_s"]))
+        health, ready = [], []
+        for _ in range(4):
+            health.append(service.request("GET", "/health"))
+            ready.append(service.request("GET", "/ready"))
+            time.sleep(0.5)
+        return MissingModelRun(health, ready, service.running())
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def deploy_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Iterator[DeployRun | None]:
+    if not image.ok:
+        yield None
+        return
+    box = grading.sandbox("deploy")
+    yield run_deploys(box, lambda env: start(box, image, DEFAULT_PORT, env), churn, grading.params)

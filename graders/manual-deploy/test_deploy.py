@@ -1,0 +1,23 @@
+"""Deploy v1, deploy v2, roll back; then re-deploy the live version and roll back again."""
+
+from __future__ import annotations
+
+from conftest import require
+from deploying import PLAN, ROLLBACK_STEPS, DeployRun
+
+from harness.sandbox.base import CandidateBuild
+
+
+def test_deploy_and_rollback(image: CandidateBuild, deploy_run: DeployRun | None) -> None:
+    require(image)
+    assert deploy_run is not None
+    problem = deploy_run.first_problem(ROLLBACK_STEPS)
+    assert not problem, problem
+
+
+def test_deploy_idempotent(image: CandidateBuild, deploy_run: DeployRun | None) -> None:
+    require(image)
+    assert deploy_run is not None
+    assert not deploy_run.first_problem(ROLLBACK_STEPS), "deploy and rollback must work first"
+    problem = deploy_run.first_problem(len(PLAN))
+    assert not problem, f"deploying the live version again was not a no-op: {problem}"

@@ -1,0 +1,38 @@
+"""The image: builds offline, runs unprivileged, pinned, and healthy by its own health check."""
+
+from __future__ import annotations
+
+from conftest import DefaultRun, require
+from dockerfile import base_image_problems, unpinned_requirements
+
+from harness.check.plugin import Grading
+from harness.sandbox.base import CandidateBuild
+
+
+def test_image_builds(image: CandidateBuild) -> None:
+    require(image)
+
+
+def test_runs_as_non_root(image: CandidateBuild) -> None:
+    require(image)
+    assert image.uid is not None, "could not run `id -u` in the image to learn its user"
+    assert image.uid != 0, "the image runs as root; add a user and switch to it with USER"
+
+
+def test_pinned_build(grading: Grading) -> None:
+    dockerfile = grading.submission_file("Dockerfile")
+    assert dockerfile is not None, "there is no Dockerfile at the project root"
+    problems = base_image_problems(dockerfile.decode("utf-8", "replace"))
+    assert not problems, "; ".join(problems)
+    locks = grading.submission_glob("requirements*.txt")
+    assert locks, "there is no requirements.txt to pin the image's packages"
+    for lock in locks:
+        loose = unpinned_requirements((grading.submission_file(lock) or b"").decode("utf-8", "replace"))
+        assert not loose, f"{lock} does not pin {', '.join(loose[:4])} (write name==version)"
+
+
+def test_container_healthy(image: CandidateBuild, default_run: DefaultRun | None) -> None:
+    require(image)
+    assert default_run is not None
+    assert default_run.health is not None, "the image has no HEALTHCHECK, so the platform cannot tell it is healthy"
+    assert default_run.health == "healthy", f"the container's health check said '{default_run.health}', not healthy"

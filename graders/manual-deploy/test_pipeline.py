@@ -1,0 +1,102 @@
+"""Infrastructure as code, the CI workflow and the model quality gate."""
+
+from __future__ import annotations
+
+import yaml
+from churn import Artifact, Churn
+from iac import (
+    COMPOSE_FILES,
+    K8S_GLOBS,
+    WORKFLOW_GLOBS,
+    compose_problems,
+    k8s_problems,
+    load_yaml_documents,
+    normalised_workflow,
+    schema_errors,
+    workflow_steps,
+)
+
+from harness.check.plugin import Grading
+
+GATE_DIR = ".opsdrill/gate"
+
+
+def _text(grading: Grading, path: str) -> str:
+    return (grading.submission_file(path) or b"").decode("utf-8", "replace")
+
+
+def test_infrastructure_as_code(grading: Grading) -> None:
+    compose = [path for path in COMPOSE_FILES if grading.submission_file(path) is not None]
+    manifests = [path for pattern in K8S_GLOBS for path in grading.submission_glob(pattern)]
+    assert compose or manifests, "there is no compose file and no k8s/*.yaml manifest"
+    problems: list[str] = []
+    for path in compose:
+        try:
+            documents = load_yaml_documents(_text(grading, path))
+        except yaml.YAMLError as exc:
+            problems.append(f"{path} is not YAML ({str(exc)[:120]})")
+            continue
+        found = compose_problems(documents[0] if len(documents) == 1 else documents)
+        if not found:
+            return
+        problems += [f"{path}: {p}" for p in found]
+    if manifests:
+        try:
+            documents = [doc for path in manifests for doc in load_yaml_documents(_text(grading, path))]
+        except yaml.YAMLError as exc:
+            raise AssertionError(f"a manifest is not YAML ({str(exc)[:120]})") from None
+        found = k8s_problems(documents, str(grading.params["kubernetes_version"]))
+        if not found:
+            return
+        problems += [f"k8s manifests: {p}" for p in found]
+    raise AssertionError("; ".join(problems))
+
+
+def test_ci_workflow(grading: Grading) -> None:
+    workflows = [path for pattern in WORKFLOW_GLOBS for path in grading.submission_glob(pattern)]
+    assert workflows, "there is no workflow in .github/workflows/"
+    problems = []
+    for path in workflows:
+        try:
+            document = normalised_workflow(yaml.safe_load(_text(grading, path)))
+        except yaml.YAMLError as exc:
+            problems.append(f"{path} is not YAML ({str(exc)[:120]})")
+            continue
+        errors = schema_errors(document, "github-workflows")
+        if errors:
+            problems.append(f"{path} is not a valid workflow: {errors[0]}")
+            continue
+        steps = workflow_steps(document)
+        runs = " \n".join(str(step.get("run", "")) for step in steps)
+        uses = " ".join(str(step.get("uses", "")) for step in steps)
+        missing = [what for what, present in [
+            ("runs the tests (pytest)", "pytest" in runs),
+            ("builds the image (docker build)", "docker build" in runs or "docker buildx build" in runs
+             or "docker/build-push-action" in uses),
+            ("runs quality_gate.py", "quality_gate.py" in runs),
+        ] if not present]  # fmt: skip
+        if not missing:
+            return
+        problems.append(f"{path} has no step that {', '.join(missing)}")
+    raise AssertionError("; ".join(problems))
+
+
+def test_quality_gate(grading: Grading, churn: Churn) -> None:
+    if grading.submission_file("quality_gate.py") is None:
+        raise AssertionError("there is no quality_gate.py at the project root")
+    box = grading.sandbox("gate")
+    cases: list[tuple[str, Artifact, bool]] = [
+        ("a retrained model as good as production", churn.retrained(), True),
+        ("another retrained model as good as production", churn.retrained(), True),
+        ("a model that lost one input (holdout AUC about 0.03 lower)", churn.without_support_calls(), False),
+        ("a model trained on shuffled labels", churn.shuffled_labels(), False),
+    ]
+    for number, (what, artifact, good) in enumerate(cases):
+        box.write_file(f"{GATE_DIR}/candidate-{number}.joblib", artifact.data)
+        result = box.exec(["python", "quality_gate.py", box.path(f"{GATE_DIR}/candidate-{number}.joblib")], timeout_s=90)
+        assert not result.timed_out, f"quality_gate.py ran out of time on {what}"
+        if good:
+            tail = (result.output.strip().splitlines() or ["no output"])[-1][:200]
+            assert result.exit_code == 0, f"the gate rejected {what} (exit {result.exit_code}: {tail})"
+        else:
+            assert result.exit_code != 0, f"the gate let through {what}"

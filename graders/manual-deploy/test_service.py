@@ -1,0 +1,149 @@
+"""The running service: readiness, golden predictions, validation, version, configuration, load, drain."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from churn import Churn, answered_probabilities, probabilities
+from conftest import MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, require
+
+from harness.check.plugin import Grading
+from harness.sandbox.base import CandidateBuild
+from harness.sandbox.service import HttpResponse
+
+#: Files whose text configures or runs the service (documentation may mention old paths).
+CONFIG_FILES = ("*.py", "**/*.py", "Dockerfile*", "*.env", "*.sh", "**/*.sh", "*.yaml", "*.yml", "*.toml", "*.cfg")
+HOME_PATH = re.compile(r"/home/[A-Za-z0-9_.-]+|(?<![\w.$])~/")
+
+
+def _status(answer: HttpResponse | None) -> str:
+    if answer is None:
+        return "nothing"
+    return f"{answer.status}" if answer.status else f"no answer ({answer.error})"
+
+
+def _served(run: DefaultRun | None) -> DefaultRun:
+    assert run is not None
+    assert run.ready.status == 200, f"the container never became ready: /ready gave {_status(run.ready)}"
+    return run
+
+
+def test_readiness_gates_on_model(
+    image: CandidateBuild, default_run: DefaultRun | None, missing_model_run: MissingModelRun | None
+) -> None:
+    require(image)
+    _served(default_run)
+    run = missing_model_run
+    assert run is not None
+    assert run.alive, "with MODEL_PATH naming a missing file the process exited; stay up and report unready"
+    assert all(a.status == 200 for a in run.health), (
+        f"with no model loaded, /health answered {', '.join(_status(a) for a in run.health)}; liveness is not readiness"
+    )
+    assert all(a.status == 503 for a in run.ready), (
+        f"with no model loaded, /ready answered {', '.join(_status(a) for a in run.ready)}; it must be 503"
+    )
+
+
+def test_golden_predictions(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None, churn: Churn) -> None:
+    require(image)
+    run = _served(default_run)
+    expected = probabilities(churn.production, churn, run.golden_customers)
+    tolerance = float(grading.params["probability_tolerance"])
+    got: list[float] = []
+    for answer, start in zip(run.golden, range(0, len(expected), 100), strict=True):
+        assert answer.status == 200, f"/predict answered {_status(answer)} on valid customers"
+        values = answered_probabilities(answer.body, len(expected[start : start + 100]))
+        assert not isinstance(values, str), values
+        got += values
+    worst = max(range(len(got)), key=lambda i: abs(got[i] - expected[i]))
+    assert abs(got[worst] - expected[worst]) <= tolerance, (
+        f"customer {run.golden_customers[worst]} got probability {got[worst]:.6f}; the production model says "
+        f"{expected[worst]:.6f}"
+    )
+
+
+def test_malformed_input_4xx(image: CandidateBuild, default_run: DefaultRun | None) -> None:
+    require(image)
+    run = _served(default_run)
+    for (what, _body), answer in zip(MALFORMED, run.malformed, strict=True):
+        assert 400 <= answer.status < 500, f"{what} got {_status(answer)}, not a 4xx"
+    assert run.alive_after_malformed is not None and run.alive_after_malformed.status == 200, (
+        f"after the malformed requests a valid one got {_status(run.alive_after_malformed)}"
+    )
+
+
+def test_version_endpoint(
+    image: CandidateBuild, default_run: DefaultRun | None, configured_run: ConfiguredRun | None, churn: Churn
+) -> None:
+    require(image)
+    run = _served(default_run)
+    for answer, version, sha in [
+        (run.version, None, churn.production.sha256),
+        (configured_run.version if configured_run else None,
+         configured_run.model_version if configured_run else "", configured_run.artifact.sha256 if configured_run else ""),
+    ]:  # fmt: skip
+        assert answer is not None and answer.status == 200, f"GET /version answered {_status(answer)}"
+        try:
+            data = answer.json()
+            reported = (str(data["model_version"]), str(data["model_sha256"]).lower())
+        except (ValueError, KeyError, TypeError):
+            raise AssertionError(f"/version must be JSON with model_version and model_sha256; got {answer.body[:120]!r}")
+        assert reported[1] == sha, f"/version reports sha256 {reported[1][:16]}; the artifact it serves is {sha[:16]}"
+        if version is not None:
+            assert reported[0] == version, f"/version reports model_version {reported[0]!r}; MODEL_VERSION was {version!r}"
+        else:
+            assert reported[0].strip(), "/version reports an empty model_version"
+
+
+def test_config_from_env(grading: Grading, image: CandidateBuild, configured_run: ConfiguredRun | None, churn: Churn) -> None:
+    require(image)
+    for pattern in CONFIG_FILES:
+        for path in grading.submission_glob(pattern):
+            text = (grading.submission_file(path) or b"").decode("utf-8", "replace")
+            found = HOME_PATH.search(text)
+            assert found is None, f"{path} still refers to a home directory ({found.group(0)}); configure it instead"
+    run = configured_run
+    assert run is not None
+    assert run.ready.status == 200, (
+        f"started with PORT={8765} and MODEL_PATH set, /ready on that port gave {_status(run.ready)}"
+    )
+    assert run.predictions is not None and run.predictions.status == 200, (
+        f"/predict on $PORT answered {_status(run.predictions)}"
+    )
+    values = answered_probabilities(run.predictions.body, len(run.customers))
+    assert not isinstance(values, str), values
+    expected = probabilities(run.artifact, churn, run.customers)
+    assert all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(values, expected, strict=True)), (
+        "the predictions are not those of the model MODEL_PATH names (is the path hard-coded?)"
+    )
+
+
+def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None) -> None:
+    require(image)
+    run = _served(default_run)
+    failed = [a for a in run.load if a.status != 200]
+    assert not failed, f"{len(failed)} of {len(run.load)} requests failed under load, e.g. {_status(failed[0])}"
+    times = sorted(a.elapsed_s for a in run.load)
+    p95 = times[max(math.ceil(0.95 * len(times)) - 1, 0)]
+    budget = float(grading.params["load"]["max_p95_s"])
+    assert p95 <= budget, f"p95 latency at concurrency {grading.params['load']['concurrency']} was {p95:.3f}s; budget {budget}s"
+
+
+def test_sigterm_drain(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None) -> None:
+    require(image)
+    run = _served(default_run)
+    params = grading.params["drain"]
+    assert run.stopped is not None
+    assert not run.stopped.timed_out, (
+        f"the container ignored SIGTERM and was killed after {params['grace_s']}s (a shell-form CMD does that)"
+    )
+    margin = float(params["in_flight_margin_s"])
+    before = [a for a in run.drain if a.sent_at and a.sent_at < run.sigterm_at - margin]
+    in_flight = [a for a in before if a.status == 0 or a.sent_at + a.elapsed_s > run.sigterm_at]
+    assert any(a.status == 200 for a in before), "no request succeeded before SIGTERM, so nothing could be drained"
+    assert in_flight, "no request was in flight at SIGTERM (the service answered too fast to tell); cannot credit"
+    dropped = [a for a in before if a.status != 200]
+    assert not dropped, f"{len(dropped)} requests in flight at SIGTERM got no answer, e.g. {_status(dropped[0])}"
+    errors = [a for a in run.drain if a.status >= 500 and not (a.status == 503 and a.sent_at >= run.sigterm_at)]
+    assert not errors, f"{len(errors)} requests got a {errors[0].status} during shutdown"

@@ -1,0 +1,137 @@
+"""Candidate images: built offline from the submission's own Dockerfile, for exercises that ship one.
+
+The build context is a copy of the submission plus `wheelhouse/` holding exactly the wheels of the
+exercise's lock (whatever folder of that name the submission had is replaced). The build has no
+network, a memory cap and a time limit, and the base image comes in as the `BASE_IMAGE` build
+argument. A failed build is the candidate's result, never an exception: the checks that need the
+image report it. Intermediate layers stay in the engine's cache, so a re-grade builds fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests
+
+from harness.build.image import LOCK_FILE, base_image, link_or_copy
+from harness.build.wheelhouse import select_wheels
+from harness.sandbox import engine
+from harness.sandbox.base import CandidateBuild
+from harness.spec.exercise import CandidateImage
+
+WHEELHOUSE = "wheelhouse"
+LOG_LINES = 12
+UID_TIMEOUT_S = 60
+
+
+def _context(submission: Path, wheels: list[Path], into: Path) -> Path:
+    context = into / "context"
+    shutil.copytree(submission, context, symlinks=True)
+    wheelhouse = context / WHEELHOUSE
+    if wheelhouse.is_symlink() or wheelhouse.is_file():
+        wheelhouse.unlink()
+    elif wheelhouse.exists():
+        shutil.rmtree(wheelhouse)
+    wheelhouse.mkdir()
+    for wheel in wheels:
+        link_or_copy(wheel, wheelhouse / wheel.name)
+    return context
+
+
+def _stream_build(api: docker.APIClient, options: dict[str, Any], deadline: float, log: deque[str]) -> str | None:
+    """Run the build, keeping the log's tail; the reason it failed, or None."""
+    try:
+        for chunk in api.build(**options, decode=True):
+            for line in str(chunk.get("stream", "")).splitlines():
+                if line.strip():
+                    log.append(line.strip())
+            if "error" in chunk:
+                return str(chunk["error"]).strip()
+            if time.monotonic() > deadline:
+                return "the build ran out of time"
+    except requests.exceptions.ReadTimeout:
+        return "the build ran out of time"
+    except (docker.errors.APIError, docker.errors.DockerException) as exc:
+        return f"the engine refused the build: {exc}"
+    except requests.exceptions.RequestException as exc:
+        return f"the build was cut off: {exc}"
+    return None
+
+
+def _image_uid(image: str, labels: dict[str, str]) -> int | None:
+    """The numeric user the image runs as, asked of the image itself (network off, caps dropped)."""
+    client = engine.client()
+    try:
+        container = client.containers.create(
+            image, entrypoint=["id", "-u"], command=[], network_mode="none", cap_drop=["ALL"],
+            security_opt=["no-new-privileges"], mem_limit="128m", pids_limit=16, labels=labels,
+        )  # fmt: skip
+    except docker.errors.APIError:
+        return None
+    try:
+        container.start()
+        status = container.wait(timeout=UID_TIMEOUT_S)
+        output = container.logs(stdout=True, stderr=False).decode("utf-8", "replace").strip()
+        return int(output) if int(status.get("StatusCode", -1)) == 0 and output.isdigit() else None
+    except (docker.errors.APIError, requests.exceptions.RequestException):
+        return None
+    finally:
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            container.remove(force=True)
+
+
+def build_candidate_image(
+    exercise_id: str, submission: Path, spec: CandidateImage, image_dir: Path, session: str
+) -> CandidateBuild:
+    started = time.monotonic()
+    if not (submission / spec.dockerfile).is_file():
+        return CandidateBuild(ok=False, detail=f"there is no {spec.dockerfile} at the project root")
+    wheels = select_wheels(image_dir / LOCK_FILE)
+    tag = f"opsdrill-candidate-{exercise_id}:{session}"
+    labels = engine.labels(session, role="candidate-image")
+    memory = spec.memory_mb * 1024 * 1024
+    log: deque[str] = deque(maxlen=LOG_LINES)
+    with tempfile.TemporaryDirectory(prefix="opsdrill-build-") as tmp:
+        options = {
+            "path": str(_context(submission, wheels, Path(tmp))), "dockerfile": spec.dockerfile, "tag": tag,
+            "buildargs": {"BASE_IMAGE": base_image()}, "network_mode": "none", "labels": labels, "rm": True,
+            "forcerm": True, "pull": False, "container_limits": {"memory": memory, "memswap": memory},
+        }  # fmt: skip
+        # A client of its own: its read timeout is the build's time limit, however quiet a step is.
+        with engine.translated("connect to the Docker engine"):
+            builder = docker.from_env(timeout=int(spec.timeout_s))
+        try:
+            failure = _stream_build(builder.api, options, started + spec.timeout_s, log)
+        finally:
+            builder.close()
+    if failure is None and not _exists(tag):
+        failure = "the build finished without an image"
+    tail = " | ".join(log)[-600:]
+    if failure is not None:
+        detail = f"{failure}{'; log: ' + tail if tail else ''}"
+        return CandidateBuild(ok=False, duration_s=time.monotonic() - started, detail=detail)
+    uid = _image_uid(tag, labels)
+    return CandidateBuild(ok=True, image=tag, uid=uid, duration_s=time.monotonic() - started, detail=tail)
+
+
+def _exists(tag: str) -> bool:
+    try:
+        engine.client().images.get(tag)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def remove_candidate_image(build: CandidateBuild) -> None:
+    """Untag the image; its layers stay as build cache (`doctor --clean` prunes them)."""
+    if build.image:
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            engine.client().images.remove(build.image, force=True, noprune=True)
