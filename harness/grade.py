@@ -42,6 +42,7 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
             sandbox_s=round(run.results.sandbox_s, 3),
         ),
         total=score.total(checks),
+        ungraded_points=score.ungraded_points(checks),
         criteria=score.by_criterion(checks),
         maturity_level=level,
         maturity_title=score.maturity_title(level),

@@ -33,15 +33,27 @@ def score_checks(rubric: Rubric, results: CheckResults) -> list[CheckResult]:
     return scored
 
 
+def _graded(checks: list[CheckResult]) -> list[CheckResult]:
+    """Checks that ran: a skipped check (e.g. one that needs another backend) is not a failure."""
+    return [c for c in checks if c.status != "skipped"]
+
+
 def total(checks: list[CheckResult]) -> Score:
-    return Score.of(sum(c.points for c in checks), sum(c.max_points for c in checks))
+    """Points out of the points graded; `ungraded_points` says what could not be graded."""
+    graded = _graded(checks)
+    return Score.of(sum(c.points for c in graded), sum(c.max_points for c in graded))
+
+
+def ungraded_points(checks: list[CheckResult]) -> float:
+    return round(sum(c.max_points for c in checks if c.status == "skipped"), 3)
 
 
 def by_criterion(checks: list[CheckResult]) -> dict[str, Score]:
+    graded = _graded(checks)
     return {
         criterion.value: Score.of(
-            sum(c.points for c in checks if c.criterion == criterion.value),
-            sum(c.max_points for c in checks if c.criterion == criterion.value),
+            sum(c.points for c in graded if c.criterion == criterion.value),
+            sum(c.max_points for c in graded if c.criterion == criterion.value),
         )
         for criterion in Criterion
     }

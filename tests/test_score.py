@@ -30,7 +30,10 @@ def test_points_only_for_passed_checks() -> None:
         ("c", 0, "no"),
         ("d", 0, "no"),
     ]
-    assert score.total(checks).model_dump() == {"points": 5, "max_points": 22.5, "percent": 22.2}
+    # A skipped check (it could not run here) is left out of the total, and counted as ungraded.
+    assert score.total(checks).model_dump() == {"points": 5, "max_points": 20, "percent": 25.0}
+    assert score.ungraded_points(checks) == 2.5
+    assert score.by_criterion(checks)["iac"].model_dump() == {"points": 0, "max_points": 0, "percent": None}
 
 
 def test_criteria_cover_all_five_with_null_percent_when_untested() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from harness.report import markdown
 from harness.report.inert import strip_controls
 from harness.report.model import Scorecard
 from harness.spec.criteria import CRITERION_TITLES, Criterion
@@ -40,7 +41,7 @@ def render(card: Scorecard) -> str:
         for check in card.checks
     )
     flags = "".join(f"<li><b>{_text(f.kind)}</b>: {_text(f.detail)}</li>" for f in card.flags)
-    state = "" if card.complete else " (incomplete: some checks could not run)"
+    state = "" if card.complete else f" (incomplete: {markdown.state(card)})"
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"

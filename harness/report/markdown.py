@@ -23,6 +23,13 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}%"
 
 
+def state(card: Scorecard) -> str:
+    """Why a scorecard is incomplete, in words."""
+    if card.ungraded_points:
+        return f"{card.ungraded_points:g} points could not be graded on this backend; the total leaves them out"
+    return "some checks could not run"
+
+
 def render(card: Scorecard) -> str:
     lines = [
         f"# {escape(card.exercise.title)}: {card.total.points:g} / {card.total.max_points:g} "
@@ -30,7 +37,7 @@ def render(card: Scorecard) -> str:
         "",
         f"- exercise: `{card.exercise.id}` {card.exercise.version}",
         f"- submission: {escape(card.submission.source)} (sha256 `{card.submission.sha256[:16]}`)",
-        f"- backend: {card.backend}{'' if card.complete else ' (INCOMPLETE: some checks could not run)'}",
+        f"- backend: {card.backend}{'' if card.complete else f' (INCOMPLETE: {state(card)})'}",
         f"- maturity level: {card.maturity_level} ({card.maturity_title})",
         f"- graded at {card.started_at} in {card.duration_s:.1f} s",
         "",

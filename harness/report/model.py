@@ -71,7 +71,9 @@ class Scorecard(BaseModel):
     started_at: str
     duration_s: float
     timings: Timings
+    #: Points of the total (graded points) out of reach of this backend: their checks were skipped.
     total: Score
+    ungraded_points: float = 0.0
     criteria: dict[str, Score]
     maturity_level: int = Field(ge=1, le=5)
     maturity_title: str

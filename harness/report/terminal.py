@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.report.inert import strip_controls
+from harness.report.markdown import state
 from harness.report.model import Scorecard
 
 STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}
@@ -21,7 +22,7 @@ def render(card: Scorecard, console: Console) -> None:
     table = Table(
         title=f"{safe(card.exercise.id)}: {safe(card.submission.source)}",
         caption=(
-            f"backend {card.backend}{'' if card.complete else ' (incomplete)'} · "
+            f"backend {card.backend}{'' if card.complete else f' (incomplete: {state(card)})'} · "
             f"maturity {card.maturity_level} ({card.maturity_title}) · {card.duration_s:.1f} s"
         ),
     )
@@ -47,9 +48,14 @@ def render(card: Scorecard, console: Console) -> None:
         else "",
     )
     console.print(table)
+    skipped: dict[str, list[str]] = {}
     for check in card.checks:
-        if check.status != "passed":
+        if check.status == "skipped":
+            skipped.setdefault(check.detail or check.feedback, []).append(check.id)
+        elif check.status != "passed":
             reason = check.detail or check.feedback
             console.print(f"[{STYLE[check.status]}]{check.status}[/] {safe(check.id)}: {safe(reason)}")
+    for reason, ids in skipped.items():
+        console.print(f"[{STYLE['skipped']}]skipped[/] {safe(', '.join(ids))}: {safe(reason)}")
     for flag in card.flags:
         console.print(f"[yellow]flag[/yellow] {safe(flag.kind)}: {safe(flag.detail)}")
