@@ -62,7 +62,9 @@ class Churn:
         self._features = _features(exercise_dir)
         self.contracts: list[str] = list(self._features.CONTRACTS)
         starter = exercise_dir / "starter"
-        self.production = Artifact((starter / "model" / "churn.joblib").read_bytes(), joblib.load(starter / "model" / "churn.joblib"))
+        self.production = Artifact(
+            (starter / "model" / "churn.joblib").read_bytes(), joblib.load(starter / "model" / "churn.joblib")
+        )
         self._X, self._y = self._load(starter / "data" / "train.csv")
         self._rng = np.random.default_rng(secrets.randbits(64))
 
@@ -117,7 +119,9 @@ def probabilities(artifact: Artifact, churn: Churn, customers: list[Customer]) -
 
 def predict_request(customers: list[Customer], *, timeout_s: float = 10.0, repeat: int = 1) -> HttpRequest:
     body = json.dumps({"instances": customers}).encode()
-    return HttpRequest("POST", "/predict", body, JSON_HEADERS, timeout_s=timeout_s, max_body=4 * 1024 * 1024, repeat=repeat)
+    return HttpRequest(
+        "POST", "/predict", body, JSON_HEADERS, timeout_s=timeout_s, max_body=4 * 1024 * 1024, repeat=repeat
+    )
 
 
 def answered_probabilities(body: bytes, expected: int) -> list[float] | str:

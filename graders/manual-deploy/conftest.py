@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -95,6 +95,7 @@ class DefaultRun:
     drain: list[HttpResponse] = field(default_factory=list)
     sigterm_at: float = 0.0
     stopped: ExecResult | None = None
+    drain_problem: str = ""
 
 
 def _wait_healthy(service: Service, timeout_s: float) -> str | None:
@@ -107,15 +108,29 @@ def _wait_healthy(service: Service, timeout_s: float) -> str | None:
 
 
 def _drain(service: Service, churn: Churn, params: dict[str, Any], run: DefaultRun) -> None:
-    """Heavy requests at a fixed concurrency; SIGTERM while they are in flight."""
-    customers = churn.customers(int(params["instances_per_request"]), seed=7)
-    request = predict_request(customers, timeout_s=60, repeat=int(params["requests"]))
+    """One wave of heavy requests, all in flight at once, and SIGTERM halfway through it.
+
+    No request is sent after the wave: connections still waiting to be accepted when a server
+    closes its socket are reset by any server (a platform stops routing before it stops a pod).
+    One request alone first tells how long one takes and how long the prober takes to start,
+    so SIGTERM lands while the wave is being answered, however fast the service is."""
+    request = predict_request(churn.customers(int(params["instances_per_request"]), seed=7), timeout_s=60)
+    called = time.monotonic()
+    alone = service.send([request])[0]
+    if alone.status != 200:
+        run.drain_problem = f"a heavy valid request got {alone.status or alone.error} before any SIGTERM"
+        return
+    wave = int(params["concurrency"])
+    delay = (alone.sent_at - called) + max(
+        float(params["min_delay_s"]), float(params["at_fraction"]) * wave * alone.elapsed_s
+    )
     answers: list[HttpResponse] = []
     sender = threading.Thread(
-        target=lambda: answers.extend(service.send([request], concurrency=int(params["concurrency"]))), daemon=True
+        target=lambda: answers.extend(service.send([replace(request, repeat=wave)], concurrency=wave)), daemon=True
     )
+    started = time.monotonic()
     sender.start()
-    time.sleep(float(params["sigterm_after_s"]))
+    time.sleep(max(delay - (time.monotonic() - started), 0.0))
     run.sigterm_at = time.monotonic()
     run.stopped = service.stop(grace_s=float(params["grace_s"]))
     sender.join(timeout=120)

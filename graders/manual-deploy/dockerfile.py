@@ -54,8 +54,8 @@ def base_image_problems(text: str) -> list[str]:
     problems: list[str] = []
     for step in steps:
         if step.keyword == "ARG" and froms == 0:
-            name, _, default = step.argument.partition("=")
-            defaults[name.strip()] = default.strip().strip("\"'")
+            name, _, value = step.argument.partition("=")
+            defaults[name.strip()] = value.strip().strip("\"'")
         elif step.keyword == "FROM":
             froms += 1
             words = [w for w in step.argument.split() if not w.startswith("--")]

@@ -100,7 +100,12 @@ def k8s_problems(documents: list[Any], version: str) -> list[str]:
             return [f"{workload['kind']} restartPolicy is Never"]
         for container in _containers(workload):
             limits = (container.get("resources") or {}).get("limits") or {}
-            if container.get("readinessProbe") and container.get("livenessProbe") and limits.get("memory") and limits.get("cpu"):
+            if (
+                container.get("readinessProbe")
+                and container.get("livenessProbe")
+                and limits.get("memory")
+                and limits.get("cpu")
+            ):
                 return []
     return ["no container declares a readinessProbe, a livenessProbe and memory and CPU limits"]
 

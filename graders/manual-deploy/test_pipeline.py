@@ -93,7 +93,9 @@ def test_quality_gate(grading: Grading, churn: Churn) -> None:
     ]
     for number, (what, artifact, good) in enumerate(cases):
         box.write_file(f"{GATE_DIR}/candidate-{number}.joblib", artifact.data)
-        result = box.exec(["python", "quality_gate.py", box.path(f"{GATE_DIR}/candidate-{number}.joblib")], timeout_s=90)
+        result = box.exec(
+            ["python", "quality_gate.py", box.path(f"{GATE_DIR}/candidate-{number}.joblib")], timeout_s=90
+        )
         assert not result.timed_out, f"quality_gate.py ran out of time on {what}"
         if good:
             tail = (result.output.strip().splitlines() or ["no output"])[-1][:200]

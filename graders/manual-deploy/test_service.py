@@ -45,7 +45,9 @@ def test_readiness_gates_on_model(
     )
 
 
-def test_golden_predictions(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None, churn: Churn) -> None:
+def test_golden_predictions(
+    grading: Grading, image: CandidateBuild, default_run: DefaultRun | None, churn: Churn
+) -> None:
     require(image)
     run = _served(default_run)
     expected = probabilities(churn.production, churn, run.golden_customers)
@@ -73,30 +75,37 @@ def test_malformed_input_4xx(image: CandidateBuild, default_run: DefaultRun | No
     )
 
 
+def _version_problem(answer: HttpResponse | None, sha: str, version: str | None) -> str:
+    """'' when /version names `version` (any, if None) and the artifact `sha`, else what is wrong."""
+    if answer is None or answer.status != 200:
+        return f"GET /version answered {_status(answer)}"
+    try:
+        data = answer.json()
+        reported = (str(data["model_version"]), str(data["model_sha256"]).lower())
+    except (ValueError, KeyError, TypeError):
+        return f"/version must be JSON with model_version and model_sha256; got {answer.body[:120]!r}"
+    if reported[1] != sha:
+        return f"/version reports sha256 {reported[1][:16]}; the artifact it serves is {sha[:16]}"
+    if version is not None and reported[0] != version:
+        return f"/version reports model_version {reported[0]!r}; MODEL_VERSION was {version!r}"
+    return "" if reported[0].strip() else "/version reports an empty model_version"
+
+
 def test_version_endpoint(
     image: CandidateBuild, default_run: DefaultRun | None, configured_run: ConfiguredRun | None, churn: Churn
 ) -> None:
     require(image)
     run = _served(default_run)
-    for answer, version, sha in [
-        (run.version, None, churn.production.sha256),
-        (configured_run.version if configured_run else None,
-         configured_run.model_version if configured_run else "", configured_run.artifact.sha256 if configured_run else ""),
-    ]:  # fmt: skip
-        assert answer is not None and answer.status == 200, f"GET /version answered {_status(answer)}"
-        try:
-            data = answer.json()
-            reported = (str(data["model_version"]), str(data["model_sha256"]).lower())
-        except (ValueError, KeyError, TypeError):
-            raise AssertionError(f"/version must be JSON with model_version and model_sha256; got {answer.body[:120]!r}")
-        assert reported[1] == sha, f"/version reports sha256 {reported[1][:16]}; the artifact it serves is {sha[:16]}"
-        if version is not None:
-            assert reported[0] == version, f"/version reports model_version {reported[0]!r}; MODEL_VERSION was {version!r}"
-        else:
-            assert reported[0].strip(), "/version reports an empty model_version"
+    problem = _version_problem(run.version, churn.production.sha256, None)
+    assert not problem, f"as built: {problem}"
+    assert configured_run is not None
+    configured = _version_problem(configured_run.version, configured_run.artifact.sha256, configured_run.model_version)
+    assert not configured, f"with MODEL_PATH and MODEL_VERSION set: {configured}"
 
 
-def test_config_from_env(grading: Grading, image: CandidateBuild, configured_run: ConfiguredRun | None, churn: Churn) -> None:
+def test_config_from_env(
+    grading: Grading, image: CandidateBuild, configured_run: ConfiguredRun | None, churn: Churn
+) -> None:
     require(image)
     for pattern in CONFIG_FILES:
         for path in grading.submission_glob(pattern):
@@ -127,23 +136,23 @@ def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultR
     times = sorted(a.elapsed_s for a in run.load)
     p95 = times[max(math.ceil(0.95 * len(times)) - 1, 0)]
     budget = float(grading.params["load"]["max_p95_s"])
-    assert p95 <= budget, f"p95 latency at concurrency {grading.params['load']['concurrency']} was {p95:.3f}s; budget {budget}s"
+    assert p95 <= budget, (
+        f"p95 latency at concurrency {grading.params['load']['concurrency']} was {p95:.3f}s; budget {budget}s"
+    )
 
 
 def test_sigterm_drain(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None) -> None:
     require(image)
     run = _served(default_run)
-    params = grading.params["drain"]
+    assert not run.drain_problem, run.drain_problem
     assert run.stopped is not None
     assert not run.stopped.timed_out, (
-        f"the container ignored SIGTERM and was killed after {params['grace_s']}s (a shell-form CMD does that)"
+        f"the container ignored SIGTERM and was killed after {grading.params['drain']['grace_s']}s "
+        "(a shell-form CMD does that)"
     )
-    margin = float(params["in_flight_margin_s"])
-    before = [a for a in run.drain if a.sent_at and a.sent_at < run.sigterm_at - margin]
-    in_flight = [a for a in before if a.status == 0 or a.sent_at + a.elapsed_s > run.sigterm_at]
-    assert any(a.status == 200 for a in before), "no request succeeded before SIGTERM, so nothing could be drained"
-    assert in_flight, "no request was in flight at SIGTERM (the service answered too fast to tell); cannot credit"
-    dropped = [a for a in before if a.status != 200]
-    assert not dropped, f"{len(dropped)} requests in flight at SIGTERM got no answer, e.g. {_status(dropped[0])}"
-    errors = [a for a in run.drain if a.status >= 500 and not (a.status == 503 and a.sent_at >= run.sigterm_at)]
-    assert not errors, f"{len(errors)} requests got a {errors[0].status} during shutdown"
+    failed = [a for a in run.drain if a.status != 200]
+    assert not failed, (
+        f"{len(failed)} of {len(run.drain)} requests in flight at SIGTERM got no answer, e.g. {_status(failed[0])}"
+    )
+    in_flight = [a for a in run.drain if a.sent_at + a.elapsed_s > run.sigterm_at]
+    assert in_flight, "the whole wave was answered before SIGTERM arrived, so draining could not be observed"
