@@ -181,9 +181,10 @@ def doctor(
         out.print(f"exercise images: {', '.join(found.images) or 'none built yet'}")
         left = found.leftovers
         if left is not None and not left.empty:
+            state = " (removed)" if found.removed else " (remove with --clean)"
             out.print(
                 f"[yellow]leftovers[/yellow]: containers {left.containers}, volumes {left.volumes}, "
-                f"networks {left.networks}" + (" (removed)" if found.removed else " (remove with --clean)")
+                f"networks {left.networks}, candidate images {len(left.images)}{state}"
             )
         else:
             out.print("leftovers: none")

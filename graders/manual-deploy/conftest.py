@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from churn import Artifact, Churn, Customer, predict_request
+from churn import Artifact, Churn, Customer, answered_probabilities, predict_request, probabilities
 from deploying import DeployRun, run_deploys
 
 from harness.check.plugin import Grading
@@ -27,6 +27,7 @@ LOCAL_SKIP = (
     "(docker is this exercise's authoritative backend)"
 )
 DEFAULT_PORT = 8000
+GOLDEN_CHUNK = 100
 CONFIGURED_PORT = 8765
 MODELS = ".opsdrill/models"
 #: Malformed requests: what is wrong, and the body.
@@ -108,29 +109,26 @@ def _wait_healthy(service: Service, timeout_s: float) -> str | None:
 
 
 def _drain(service: Service, churn: Churn, params: dict[str, Any], run: DefaultRun) -> None:
-    """One wave of heavy requests, all in flight at once, and SIGTERM halfway through it.
+    """One wave of heavy requests, all in flight at once, and SIGTERM part of the way through it.
 
     No request is sent after the wave: connections still waiting to be accepted when a server
     closes its socket are reset by any server (a platform stops routing before it stops a pod).
-    One request alone first tells how long one takes and how long the prober takes to start,
-    so SIGTERM lands while the wave is being answered, however fast the service is."""
+    Two requests alone first tell how long one takes once warm; the wave is sent at a set moment
+    of the clock the prober shares with the host, so SIGTERM lands while it is being answered."""
     request = predict_request(churn.customers(int(params["instances_per_request"]), seed=7), timeout_s=60)
-    called = time.monotonic()
-    alone = service.send([request])[0]
-    if alone.status != 200:
-        run.drain_problem = f"a heavy valid request got {alone.status or alone.error} before any SIGTERM"
+    alone = service.send([replace(request, repeat=2)])
+    if any(answer.status != 200 for answer in alone):
+        bad = next(answer for answer in alone if answer.status != 200)
+        run.drain_problem = f"a heavy valid request got {status_text(bad)} before any SIGTERM"
         return
     wave = int(params["concurrency"])
-    delay = (alone.sent_at - called) + max(
-        float(params["min_delay_s"]), float(params["at_fraction"]) * wave * alone.elapsed_s
-    )
+    send_at = time.monotonic() + float(params["prober_start_s"])
+    into_wave = max(float(params["min_delay_s"]), float(params["at_fraction"]) * wave * alone[-1].elapsed_s)
     answers: list[HttpResponse] = []
-    sender = threading.Thread(
-        target=lambda: answers.extend(service.send([replace(request, repeat=wave)], concurrency=wave)), daemon=True
-    )
-    started = time.monotonic()
+    heavy = replace(request, repeat=wave, not_before=send_at)
+    sender = threading.Thread(target=lambda: answers.extend(service.send([heavy], concurrency=wave)), daemon=True)
     sender.start()
-    time.sleep(max(delay - (time.monotonic() - started), 0.0))
+    time.sleep(max(send_at + into_wave - time.monotonic(), 0.0))
     run.sigterm_at = time.monotonic()
     run.stopped = service.stop(grace_s=float(params["grace_s"]))
     sender.join(timeout=120)
@@ -149,7 +147,7 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         run = DefaultRun(ready=service.request("GET", "/ready"))
         run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
         run.golden_customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
-        chunks = [run.golden_customers[i : i + 100] for i in range(0, len(run.golden_customers), 100)]
+        chunks = [run.golden_customers[i : i + GOLDEN_CHUNK] for i in range(0, len(run.golden_customers), GOLDEN_CHUNK)]
         run.golden = service.send([predict_request(chunk) for chunk in chunks])
         run.version = service.request("GET", "/version")
         run.malformed = service.send([HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"})
@@ -162,6 +160,45 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         return run
     finally:
         service.stop()
+
+
+def status_text(answer: HttpResponse | None) -> str:
+    if answer is None:
+        return "nothing"
+    return f"{answer.status}" if answer.status else f"no answer ({answer.error})"
+
+
+def golden_problem(run: DefaultRun | None, churn: Churn, tolerance: float) -> str:
+    """'' when the image, as built, serves the production model's predictions; else what is wrong."""
+    if run is None:
+        return "the container did not run"
+    if run.ready.status != 200:
+        return f"the container never became ready: /ready gave {status_text(run.ready)}"
+    expected = probabilities(churn.production, churn, run.golden_customers)
+    got: list[float] = []
+    for answer, start in zip(run.golden, range(0, len(expected), GOLDEN_CHUNK), strict=True):
+        if answer.status != 200:
+            return f"/predict answered {status_text(answer)} on valid customers"
+        values = answered_probabilities(answer.body, len(expected[start : start + GOLDEN_CHUNK]))
+        if isinstance(values, str):
+            return values
+        got += values
+    worst = max(range(len(got)), key=lambda i: abs(got[i] - expected[i]))
+    if abs(got[worst] - expected[worst]) > tolerance:
+        return (
+            f"customer {run.golden_customers[worst]} got probability {got[worst]:.6f}; the production model says "
+            f"{expected[worst]:.6f}"
+        )
+    return ""
+
+
+@pytest.fixture(scope="session")
+def serving(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None, churn: Churn) -> str:
+    """Why the image is not the churn service ('' when it is). Checks of the image and its
+    description earn nothing for an image that builds but does not serve the model."""
+    require(image)
+    problem = golden_problem(default_run, churn, float(grading.params["probability_tolerance"]))
+    return f"the image does not serve the production model ({problem})" if problem else ""
 
 
 @dataclass

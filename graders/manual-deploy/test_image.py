@@ -9,17 +9,20 @@ from harness.check.plugin import Grading
 from harness.sandbox.base import CandidateBuild
 
 
-def test_image_builds(image: CandidateBuild) -> None:
+def test_image_builds(image: CandidateBuild, serving: str) -> None:
     require(image)
+    assert not serving, serving
 
 
-def test_runs_as_non_root(image: CandidateBuild) -> None:
+def test_runs_as_non_root(image: CandidateBuild, serving: str) -> None:
     require(image)
+    assert not serving, serving
     assert image.uid is not None, "could not run `id -u` in the image to learn its user"
     assert image.uid != 0, "the image runs as root; add a user and switch to it with USER"
 
 
-def test_pinned_build(grading: Grading) -> None:
+def test_pinned_build(grading: Grading, serving: str) -> None:
+    assert not serving, serving
     dockerfile = grading.submission_file("Dockerfile")
     assert dockerfile is not None, "there is no Dockerfile at the project root"
     problems = base_image_problems(dockerfile.decode("utf-8", "replace"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from churn import Artifact, Churn
 from iac import (
@@ -25,7 +26,8 @@ def _text(grading: Grading, path: str) -> str:
     return (grading.submission_file(path) or b"").decode("utf-8", "replace")
 
 
-def test_infrastructure_as_code(grading: Grading) -> None:
+def test_infrastructure_as_code(grading: Grading, serving: str) -> None:
+    assert not serving, serving
     compose = [path for path in COMPOSE_FILES if grading.submission_file(path) is not None]
     manifests = [path for pattern in K8S_GLOBS for path in grading.submission_glob(pattern)]
     assert compose or manifests, "there is no compose file and no k8s/*.yaml manifest"
@@ -52,7 +54,8 @@ def test_infrastructure_as_code(grading: Grading) -> None:
     raise AssertionError("; ".join(problems))
 
 
-def test_ci_workflow(grading: Grading) -> None:
+def test_ci_workflow(grading: Grading, gate_problem: str) -> None:
+    assert not gate_problem, f"the workflow's quality gate does not work: {gate_problem}"
     workflows = [path for pattern in WORKFLOW_GLOBS for path in grading.submission_glob(pattern)]
     assert workflows, "there is no workflow in .github/workflows/"
     problems = []
@@ -81,9 +84,11 @@ def test_ci_workflow(grading: Grading) -> None:
     raise AssertionError("; ".join(problems))
 
 
-def test_quality_gate(grading: Grading, churn: Churn) -> None:
+@pytest.fixture(scope="session")
+def gate_problem(grading: Grading, churn: Churn) -> str:
+    """'' when quality_gate.py passes models as good as production and stops worse ones."""
     if grading.submission_file("quality_gate.py") is None:
-        raise AssertionError("there is no quality_gate.py at the project root")
+        return "there is no quality_gate.py at the project root"
     box = grading.sandbox("gate")
     cases: list[tuple[str, Artifact, bool]] = [
         ("a retrained model as good as production", churn.retrained(), True),
@@ -92,13 +97,18 @@ def test_quality_gate(grading: Grading, churn: Churn) -> None:
         ("a model trained on shuffled labels", churn.shuffled_labels(), False),
     ]
     for number, (what, artifact, good) in enumerate(cases):
-        box.write_file(f"{GATE_DIR}/candidate-{number}.joblib", artifact.data)
-        result = box.exec(
-            ["python", "quality_gate.py", box.path(f"{GATE_DIR}/candidate-{number}.joblib")], timeout_s=90
-        )
-        assert not result.timed_out, f"quality_gate.py ran out of time on {what}"
-        if good:
+        path = f"{GATE_DIR}/candidate-{number}.joblib"
+        box.write_file(path, artifact.data)
+        result = box.exec(["python", "quality_gate.py", box.path(path)], timeout_s=90)
+        if result.timed_out:
+            return f"quality_gate.py ran out of time on {what}"
+        if good and result.exit_code != 0:
             tail = (result.output.strip().splitlines() or ["no output"])[-1][:200]
-            assert result.exit_code == 0, f"the gate rejected {what} (exit {result.exit_code}: {tail})"
-        else:
-            assert result.exit_code != 0, f"the gate let through {what}"
+            return f"the gate rejected {what} (exit {result.exit_code}: {tail})"
+        if not good and result.exit_code == 0:
+            return f"the gate let through {what}"
+    return ""
+
+
+def test_quality_gate(gate_problem: str) -> None:
+    assert not gate_problem, gate_problem

@@ -6,7 +6,7 @@ import math
 import re
 
 from churn import Churn, answered_probabilities, probabilities
-from conftest import MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, require
+from conftest import MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, golden_problem, require, status_text
 
 from harness.check.plugin import Grading
 from harness.sandbox.base import CandidateBuild
@@ -17,15 +17,9 @@ CONFIG_FILES = ("*.py", "**/*.py", "Dockerfile*", "*.env", "*.sh", "**/*.sh", "*
 HOME_PATH = re.compile(r"/home/[A-Za-z0-9_.-]+|(?<![\w.$])~/")
 
 
-def _status(answer: HttpResponse | None) -> str:
-    if answer is None:
-        return "nothing"
-    return f"{answer.status}" if answer.status else f"no answer ({answer.error})"
-
-
 def _served(run: DefaultRun | None) -> DefaultRun:
     assert run is not None
-    assert run.ready.status == 200, f"the container never became ready: /ready gave {_status(run.ready)}"
+    assert run.ready.status == 200, f"the container never became ready: /ready gave {status_text(run.ready)}"
     return run
 
 
@@ -38,10 +32,11 @@ def test_readiness_gates_on_model(
     assert run is not None
     assert run.alive, "with MODEL_PATH naming a missing file the process exited; stay up and report unready"
     assert all(a.status == 200 for a in run.health), (
-        f"with no model loaded, /health answered {', '.join(_status(a) for a in run.health)}; liveness is not readiness"
+        f"with no model loaded, /health answered {', '.join(status_text(a) for a in run.health)}; "
+        "liveness is not readiness"
     )
     assert all(a.status == 503 for a in run.ready), (
-        f"with no model loaded, /ready answered {', '.join(_status(a) for a in run.ready)}; it must be 503"
+        f"with no model loaded, /ready answered {', '.join(status_text(a) for a in run.ready)}; it must be 503"
     )
 
 
@@ -49,36 +44,24 @@ def test_golden_predictions(
     grading: Grading, image: CandidateBuild, default_run: DefaultRun | None, churn: Churn
 ) -> None:
     require(image)
-    run = _served(default_run)
-    expected = probabilities(churn.production, churn, run.golden_customers)
-    tolerance = float(grading.params["probability_tolerance"])
-    got: list[float] = []
-    for answer, start in zip(run.golden, range(0, len(expected), 100), strict=True):
-        assert answer.status == 200, f"/predict answered {_status(answer)} on valid customers"
-        values = answered_probabilities(answer.body, len(expected[start : start + 100]))
-        assert not isinstance(values, str), values
-        got += values
-    worst = max(range(len(got)), key=lambda i: abs(got[i] - expected[i]))
-    assert abs(got[worst] - expected[worst]) <= tolerance, (
-        f"customer {run.golden_customers[worst]} got probability {got[worst]:.6f}; the production model says "
-        f"{expected[worst]:.6f}"
-    )
+    problem = golden_problem(default_run, churn, float(grading.params["probability_tolerance"]))
+    assert not problem, problem
 
 
 def test_malformed_input_4xx(image: CandidateBuild, default_run: DefaultRun | None) -> None:
     require(image)
     run = _served(default_run)
     for (what, _body), answer in zip(MALFORMED, run.malformed, strict=True):
-        assert 400 <= answer.status < 500, f"{what} got {_status(answer)}, not a 4xx"
+        assert 400 <= answer.status < 500, f"{what} got {status_text(answer)}, not a 4xx"
     assert run.alive_after_malformed is not None and run.alive_after_malformed.status == 200, (
-        f"after the malformed requests a valid one got {_status(run.alive_after_malformed)}"
+        f"after the malformed requests a valid one got {status_text(run.alive_after_malformed)}"
     )
 
 
 def _version_problem(answer: HttpResponse | None, sha: str, version: str | None) -> str:
     """'' when /version names `version` (any, if None) and the artifact `sha`, else what is wrong."""
     if answer is None or answer.status != 200:
-        return f"GET /version answered {_status(answer)}"
+        return f"GET /version answered {status_text(answer)}"
     try:
         data = answer.json()
         reported = (str(data["model_version"]), str(data["model_sha256"]).lower())
@@ -115,10 +98,10 @@ def test_config_from_env(
     run = configured_run
     assert run is not None
     assert run.ready.status == 200, (
-        f"started with PORT={8765} and MODEL_PATH set, /ready on that port gave {_status(run.ready)}"
+        f"started with PORT={8765} and MODEL_PATH set, /ready on that port gave {status_text(run.ready)}"
     )
     assert run.predictions is not None and run.predictions.status == 200, (
-        f"/predict on $PORT answered {_status(run.predictions)}"
+        f"/predict on $PORT answered {status_text(run.predictions)}"
     )
     values = answered_probabilities(run.predictions.body, len(run.customers))
     assert not isinstance(values, str), values
@@ -132,7 +115,7 @@ def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultR
     require(image)
     run = _served(default_run)
     failed = [a for a in run.load if a.status != 200]
-    assert not failed, f"{len(failed)} of {len(run.load)} requests failed under load, e.g. {_status(failed[0])}"
+    assert not failed, f"{len(failed)} of {len(run.load)} requests failed under load, e.g. {status_text(failed[0])}"
     times = sorted(a.elapsed_s for a in run.load)
     p95 = times[max(math.ceil(0.95 * len(times)) - 1, 0)]
     budget = float(grading.params["load"]["max_p95_s"])
@@ -152,7 +135,7 @@ def test_sigterm_drain(grading: Grading, image: CandidateBuild, default_run: Def
     )
     failed = [a for a in run.drain if a.status != 200]
     assert not failed, (
-        f"{len(failed)} of {len(run.drain)} requests in flight at SIGTERM got no answer, e.g. {_status(failed[0])}"
+        f"{len(failed)} of {len(run.drain)} requests in flight at SIGTERM got no answer, e.g. {status_text(failed[0])}"
     )
     in_flight = [a for a in run.drain if a.sent_at + a.elapsed_s > run.sigterm_at]
     assert in_flight, "the whole wave was answered before SIGTERM arrived, so draining could not be observed"

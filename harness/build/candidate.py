@@ -10,6 +10,7 @@ image report it. Intermediate layers stay in the engine's cache, so a re-grade b
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 import time
@@ -29,6 +30,8 @@ from harness.spec.exercise import CandidateImage
 
 WHEELHOUSE = "wheelhouse"
 LOG_LINES = 12
+#: How the classic builder announces the container of a RUN step.
+RUNNING_STEP = re.compile(r"Running in ([0-9a-f]{12,64})")
 UID_TIMEOUT_S = 60
 
 
@@ -47,23 +50,36 @@ def _context(submission: Path, wheels: list[Path], into: Path) -> Path:
 
 
 def _stream_build(api: docker.APIClient, options: dict[str, Any], deadline: float, log: deque[str]) -> str | None:
-    """Run the build, keeping the log's tail; the reason it failed, or None."""
+    """Run the build, keeping the log's tail; the reason it failed, or None. The engine goes on
+    building when its client leaves, so a build out of time gets its running step killed."""
+    step: list[str] = []
     try:
         for chunk in api.build(**options, decode=True):
             for line in str(chunk.get("stream", "")).splitlines():
                 if line.strip():
                     log.append(line.strip())
+                if match := RUNNING_STEP.search(line):
+                    step[:] = [match.group(1)]
             if "error" in chunk:
                 return str(chunk["error"]).strip()
             if time.monotonic() > deadline:
+                _kill(step)
                 return "the build ran out of time"
     except requests.exceptions.ReadTimeout:
+        _kill(step)
         return "the build ran out of time"
     except (docker.errors.APIError, docker.errors.DockerException) as exc:
         return f"the engine refused the build: {exc}"
     except requests.exceptions.RequestException as exc:
         return f"the build was cut off: {exc}"
     return None
+
+
+def _kill(step: list[str]) -> None:
+    """Kill the container of the build step that was running (the engine then abandons the build)."""
+    for container_id in step:
+        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
+            engine.client().containers.get(container_id).kill()
 
 
 def _image_uid(image: str, labels: dict[str, str]) -> int | None:
@@ -96,7 +112,7 @@ def build_candidate_image(
         return CandidateBuild(ok=False, detail=f"there is no {spec.dockerfile} at the project root")
     wheels = select_wheels(image_dir / LOCK_FILE)
     tag = f"opsdrill-candidate-{exercise_id}:{session}"
-    labels = engine.labels(session, role="candidate-image")
+    labels = engine.labels(session, role=engine.CANDIDATE_IMAGE_ROLE)
     memory = spec.memory_mb * 1024 * 1024
     log: deque[str] = deque(maxlen=LOG_LINES)
     with tempfile.TemporaryDirectory(prefix="opsdrill-build-") as tmp:
@@ -128,10 +144,3 @@ def _exists(tag: str) -> bool:
         return True
     except docker.errors.ImageNotFound:
         return False
-
-
-def remove_candidate_image(build: CandidateBuild) -> None:
-    """Untag the image; its layers stay as build cache (`doctor --clean` prunes them)."""
-    if build.image:
-        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-            engine.client().images.remove(build.image, force=True, noprune=True)

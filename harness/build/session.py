@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from harness.build.candidate import build_candidate_image, remove_candidate_image
+from harness.build.candidate import build_candidate_image
 from harness.build.image import exercise_image
 from harness.exercise import Exercise
 from harness.sandbox import engine
@@ -33,5 +33,3 @@ def backend_session(exercise: Exercise, backend: str, submission: Path | None = 
         yield options
     finally:
         engine.remove(engine.selector(session=session))
-        if options.candidate is not None:
-            remove_candidate_image(options.candidate)

@@ -58,7 +58,8 @@ def _batches(requests_: Sequence[HttpRequest]) -> list[_Batch]:
             batches.append(_Batch())
         batch = batches[-1]
         batch.texts.append(text)
-        batch.timeout_s += request.timeout_s * request.repeat
+        batch.timeout_s += request.timeout_s * request.repeat + request.until_ok_s
+        batch.timeout_s += max(request.not_before - time.monotonic(), 0.0)
         batch.size += len(text)
         batch.count += request.repeat
     return batches

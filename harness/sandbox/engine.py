@@ -20,6 +20,9 @@ from harness.errors import InfrastructureError, SandboxError
 KIT_LABEL = "opsdrill.kit"
 SESSION_LABEL = "opsdrill.session"
 SANDBOX_LABEL = "opsdrill.sandbox"
+ROLE_LABEL = "opsdrill.role"
+#: Candidates' own images belong to their grading; exercise and base images are kept.
+CANDIDATE_IMAGE_ROLE = "candidate-image"
 PING_TIMEOUT_S = 3
 API_TIMEOUT_S = 120
 
@@ -66,10 +69,12 @@ class Leftovers:
     containers: list[str]
     volumes: list[str]
     networks: list[str]
+    #: Tags of candidate images; untagging them leaves their layers as build cache.
+    images: list[str]
 
     @property
     def empty(self) -> bool:
-        return not (self.containers or self.volumes or self.networks)
+        return not (self.containers or self.volumes or self.networks or self.images)
 
 
 def selector(session: str | None = None, sandbox: str | None = None) -> str:
@@ -80,18 +85,20 @@ def selector(session: str | None = None, sandbox: str | None = None) -> str:
 
 
 def leftovers(label_filter: str) -> Leftovers:
-    """The containers, volumes and networks matching `label_filter` (see `selector`)."""
+    """The containers, volumes, networks and candidate images matching `label_filter` (see `selector`)."""
     engine = client()
+    candidate_images = {"label": [label_filter, f"{ROLE_LABEL}={CANDIDATE_IMAGE_ROLE}"]}
     with translated("list the kit's containers, volumes and networks"):
         return Leftovers(
             containers=[str(c.name) for c in engine.containers.list(all=True, filters={"label": label_filter})],
             volumes=[str(v.name) for v in engine.volumes.list(filters={"label": label_filter})],
             networks=[str(n.name) for n in engine.networks.list(filters={"label": label_filter})],
+            images=[str(tag) for i in engine.images.list(filters=candidate_images) for tag in i.tags],
         )
 
 
 def remove(label_filter: str) -> Leftovers:
-    """Remove what matches `label_filter`: containers first, then networks and volumes."""
+    """Remove what matches `label_filter`: containers first, then networks, volumes and candidate images."""
     found = leftovers(label_filter)
     engine = client()
     with translated("remove the kit's containers, volumes and networks"):
@@ -104,4 +111,8 @@ def remove(label_filter: str) -> Leftovers:
         for name in found.volumes:
             with contextlib.suppress(docker.errors.NotFound):
                 engine.volumes.get(name).remove(force=True)
+        for tag in found.images:
+            # An untag, never a conflict: layers other images build on stay, as build cache.
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.images.remove(tag, force=True, noprune=True)
     return found

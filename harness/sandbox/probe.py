@@ -22,6 +22,8 @@ from typing import Any
 MAX_BODY = 4 * 1024 * 1024
 #: Bytes read and dropped past a request's `max_body` before giving up on the answer.
 DRAIN = 16 * 1024 * 1024
+#: Pause between tries of a request that should be repeated until it succeeds.
+POLL_S = 0.2
 NOT_SENT = "not sent: the replay's time budget ran out (the service answers too slowly)"
 
 
@@ -33,6 +35,18 @@ def _drain(response: http.client.HTTPResponse) -> None:
 
 
 def _send(port: int, request: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+    """One request; with `until_ok_s`, repeated every POLL_S while it gets no answer or a 5xx; with
+    `not_before` (a time on the monotonic clock), not sent before then."""
+    time.sleep(max(float(request.get("not_before", 0)) - time.monotonic(), 0.0))
+    give_up = time.perf_counter() + float(request.get("until_ok_s", 0))
+    while True:
+        answer = _send_once(port, request, deadline)
+        if 0 < answer["status"] < 500 or answer["error"] == NOT_SENT or time.perf_counter() + POLL_S > give_up:
+            return answer
+        time.sleep(POLL_S)
+
+
+def _send_once(port: int, request: dict[str, Any], deadline: float | None) -> dict[str, Any]:
     answer: dict[str, Any] = {"status": 0, "body": "", "headers": {}, "error": "", "elapsed_s": 0.0, "sent_at": 0.0}
     started = time.perf_counter()
     answer["sent_at"] = time.monotonic()

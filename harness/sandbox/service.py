@@ -20,6 +20,8 @@ from harness.sandbox.base import ExecResult
 #: At most this many requests, and this many bytes of them, per prober run on the docker backend.
 PROBE_BATCH = 2000
 PROBE_BATCH_BYTES = 512 * 1024
+#: Longest a single prober run keeps polling a service that is starting.
+POLL_RUN_S = 5.0
 #: Bytes of an answer's body kept unless a request asks for more (the rest is read and dropped).
 DEFAULT_MAX_BODY = 64 * 1024
 
@@ -34,12 +36,17 @@ class HttpRequest:
     max_body: int = DEFAULT_MAX_BODY
     #: Send this very request this many times (one answer each): a load without repeating its bytes.
     repeat: int = 1
+    #: Try again (every 0.2 s, for up to this long) while there is no answer or a 5xx: a readiness poll.
+    until_ok_s: float = 0.0
+    #: Not sent before this time on the monotonic clock the prober shares with the host (0: at once),
+    #: so the trusted side can act at a known moment of a load, whatever the prober's start-up took.
+    not_before: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """The wire form `harness.sandbox.probe` reads."""
         return {"method": self.method, "path": self.path, "body": self.body.decode("latin-1"),
                 "headers": dict(self.headers), "timeout_s": self.timeout_s, "max_body": self.max_body,
-                "repeat": self.repeat}  # fmt: skip
+                "repeat": self.repeat, "until_ok_s": self.until_ok_s, "not_before": self.not_before}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -128,11 +135,11 @@ class Service(abc.ABC):
         return self.send([HttpRequest(method, path, body, headers, max_body=max_body)])[0]
 
     def wait_until_ready(self, path: str = "/", timeout_s: float = 30.0) -> bool:
-        """Poll `path` until it answers with anything but a 5xx, or the service dies, or time runs out."""
+        """Poll `path` until it answers with anything but a 5xx, or the service dies, or time runs out.
+        The prober polls on its own for up to POLL_RUN_S at a time (one prober start, not one per try)."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self.running():
-            answer = self.request("GET", path)
-            if 0 < answer.status < 500:
+        while (left := deadline - time.monotonic()) > 0 and self.running():
+            poll = HttpRequest("GET", path, timeout_s=2.0, until_ok_s=min(POLL_RUN_S, left))
+            if 0 < self.send([poll])[0].status < 500:
                 return True
-            time.sleep(0.25)
         return False

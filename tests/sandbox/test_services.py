@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,6 +80,26 @@ def test_service_answers_through_the_prober(sandbox: Sandbox) -> None:
     result = service.stop(grace_s=5)
     assert not service.running() and not result.timed_out
     assert "served /a" in result.stderr
+
+
+def test_repeats_and_concurrency_keep_order_on_the_hosts_clock(sandbox: Sandbox) -> None:
+    service = sandbox.start_service(["python", "serve.py"], port=8080)
+    assert service.wait_until_ready("/health", timeout_s=30)
+    before = time.monotonic()
+    answers = service.send([HttpRequest("POST", "/x", body=b"ab", repeat=5), HttpRequest("GET", "/y")], concurrency=3)
+    after = time.monotonic()
+    assert [(a.status, a.body) for a in answers] == [(201, b"2")] * 5 + [(200, b"hello /y")]
+    # The prober records when it sent each request on the monotonic clock the host shares.
+    assert all(before <= a.sent_at <= after for a in answers)
+    service.stop()
+
+
+def test_a_polling_request_waits_for_a_late_listener(sandbox: Sandbox) -> None:
+    late = "import time; time.sleep(1.5); exec(open('serve.py').read())"
+    service = sandbox.start_service(["python", "-c", late], port=8080)
+    answer = service.send([HttpRequest("GET", "/late", until_ok_s=20)])[0]
+    assert (answer.status, answer.body) == (200, b"hello /late")
+    service.stop()
 
 
 def test_stubborn_service_is_killed_after_the_grace_period(sandbox: Sandbox) -> None:
