@@ -34,8 +34,9 @@ def test_pinned_build(grading: Grading, serving: str) -> None:
         assert not loose, f"{lock} does not pin {', '.join(loose[:4])} (write name==version)"
 
 
-def test_container_healthy(image: CandidateBuild, default_run: DefaultRun | None) -> None:
+def test_container_healthy(image: CandidateBuild, default_run: DefaultRun | None, serving: str) -> None:
     require(image)
+    assert not serving, serving
     assert default_run is not None
     assert default_run.health is not None, "the image has no HEALTHCHECK, so the platform cannot tell it is healthy"
     assert default_run.health == "healthy", f"the container's health check said '{default_run.health}', not healthy"

@@ -6,7 +6,16 @@ import math
 import re
 
 from churn import Churn, answered_probabilities, probabilities
-from conftest import MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, golden_problem, require, status_text
+from conftest import (
+    CONFIGURED_PORT,
+    MALFORMED,
+    ConfiguredRun,
+    DefaultRun,
+    MissingModelRun,
+    golden_problem,
+    require,
+    status_text,
+)
 
 from harness.check.plugin import Grading
 from harness.sandbox.base import CandidateBuild
@@ -84,6 +93,26 @@ def test_version_endpoint(
     assert configured_run is not None
     configured = _version_problem(configured_run.version, configured_run.artifact.sha256, configured_run.model_version)
     assert not configured, f"with MODEL_PATH and MODEL_VERSION set: {configured}"
+    # The hash must name the model that answers, not just the file the variable points at.
+    serves = _configured_problem(configured_run, churn)
+    assert not serves, f"/version names MODEL_PATH's artifact, but {serves}"
+
+
+def _configured_problem(run: ConfiguredRun | None, churn: Churn) -> str:
+    """'' when the container started with PORT and MODEL_PATH serves that model on that port."""
+    if run is None:
+        return "the container did not run"
+    if run.ready.status != 200:
+        return f"started with PORT={CONFIGURED_PORT} and MODEL_PATH set, /ready there gave {status_text(run.ready)}"
+    if run.predictions is None or run.predictions.status != 200:
+        return f"/predict on $PORT answered {status_text(run.predictions)}"
+    values = answered_probabilities(run.predictions.body, len(run.customers))
+    if isinstance(values, str):
+        return values
+    expected = probabilities(run.artifact, churn, run.customers)
+    if not all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(values, expected, strict=True)):
+        return "the predictions are not those of the model MODEL_PATH names (is the path hard-coded?)"
+    return ""
 
 
 def test_config_from_env(
@@ -95,20 +124,8 @@ def test_config_from_env(
             text = (grading.submission_file(path) or b"").decode("utf-8", "replace")
             found = HOME_PATH.search(text)
             assert found is None, f"{path} still refers to a home directory ({found.group(0)}); configure it instead"
-    run = configured_run
-    assert run is not None
-    assert run.ready.status == 200, (
-        f"started with PORT={8765} and MODEL_PATH set, /ready on that port gave {status_text(run.ready)}"
-    )
-    assert run.predictions is not None and run.predictions.status == 200, (
-        f"/predict on $PORT answered {status_text(run.predictions)}"
-    )
-    values = answered_probabilities(run.predictions.body, len(run.customers))
-    assert not isinstance(values, str), values
-    expected = probabilities(run.artifact, churn, run.customers)
-    assert all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(values, expected, strict=True)), (
-        "the predictions are not those of the model MODEL_PATH names (is the path hard-coded?)"
-    )
+    problem = _configured_problem(configured_run, churn)
+    assert not problem, problem
 
 
 def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None) -> None:
