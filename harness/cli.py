@@ -119,6 +119,7 @@ def validate(
     all_: Annotated[bool, typer.Option("--all", help="Validate every exercise.")] = False,
     backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
     report_file: Annotated[Path | None, typer.Option("--report", help="Also write the results as JSON here.")] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")] = 2,
 ) -> None:
     """Author check: the solution scores 100%, the starter low, every variant in its range."""
 
@@ -129,7 +130,7 @@ def validate(
         ok = True
         summaries = []
         for exercise_id in chosen:
-            report = validate_exercise(exercise_mod.load(exercise_id), _backend(backend))
+            report = validate_exercise(exercise_mod.load(exercise_id), _backend(backend), jobs)
             summaries.append(report.summary())
             table = Table("submission", "expected", "score", "result", title=f"{exercise_id} ({report.backend})")
             for row in report.rows:

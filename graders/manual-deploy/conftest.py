@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -258,10 +259,27 @@ def missing_model_run(grading: Grading, image: CandidateBuild) -> MissingModelRu
         service.stop()
 
 
-@pytest.fixture(scope="session")
-def deploy_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Iterator[DeployRun | None]:
-    if not image.ok:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The deploy checks go last: their scenario runs in the background while the others run."""
+    items.sort(key=lambda item: item.path.name == "test_deploy.py")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def deploy_started(
+    request: pytest.FixtureRequest, grading: Grading, churn: Churn
+) -> Iterator[Future[DeployRun] | None]:
+    """The deploy scenario (half of a grading's time, mostly waiting on containers), started at once
+    in its own sandbox, beside the other scenarios; only in a session that has the deploy checks."""
+    build = grading.context.backend_options.candidate
+    wanted = any(item.path.name == "test_deploy.py" for item in request.session.items)
+    if not wanted or grading.context.backend != "docker" or build is None or not build.ok:
         yield None
         return
     box = grading.sandbox("deploy")
-    yield run_deploys(box, lambda env: start(box, image, DEFAULT_PORT, env), churn, grading.params)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-scenario") as pool:
+        yield pool.submit(run_deploys, box, lambda env: start(box, build, DEFAULT_PORT, env), churn, grading.params)
+
+
+@pytest.fixture(scope="session")
+def deploy_run(image: CandidateBuild, deploy_started: Future[DeployRun] | None) -> DeployRun | None:
+    return deploy_started.result() if image.ok and deploy_started is not None else None

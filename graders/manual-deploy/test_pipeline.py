@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import yaml
 from churn import Artifact, Churn
@@ -96,10 +98,14 @@ def gate_problem(grading: Grading, churn: Churn) -> str:
         ("a model that lost one input (holdout AUC about 0.03 lower)", churn.without_support_calls(), False),
         ("a model trained on shuffled labels", churn.shuffled_labels(), False),
     ]
-    for number, (what, artifact, good) in enumerate(cases):
-        path = f"{GATE_DIR}/candidate-{number}.joblib"
+    paths = [f"{GATE_DIR}/candidate-{number}.joblib" for number in range(len(cases))]
+    for path, (_what, artifact, _good) in zip(paths, cases, strict=True):
         box.write_file(path, artifact.data)
-        result = box.exec(["python", "quality_gate.py", box.path(path)], timeout_s=90)
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        results = list(
+            pool.map(lambda path: box.exec(["python", "quality_gate.py", box.path(path)], timeout_s=90), paths)
+        )
+    for (what, _artifact, good), result in zip(cases, results, strict=True):
         if result.timed_out:
             return f"quality_gate.py ran out of time on {what}"
         if good and result.exit_code != 0:
