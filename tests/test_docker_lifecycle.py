@@ -46,8 +46,7 @@ def test_grade_defaults_to_docker_and_says_so(
     toy_image = toy_root / "exercises" / "toy" / "image"
     toy_image.mkdir()
     unreproducible = REPO / "exercises" / "unreproducible-run" / "image"
-    for name in ("Dockerfile", "requirements.txt"):
-        (toy_image / name).write_bytes((unreproducible / name).read_bytes())
+    (toy_image / "requirements.txt").write_bytes((unreproducible / "requirements.txt").read_bytes())
     solution = toy_root / "exercises" / "toy" / "solution"
     result = cli("grade", "toy", str(solution), "--out", str(tmp_path), env={"OPSDRILL_CONTENT_ROOT": str(toy_root)})
     assert result.returncode == ExitCode.OK, result.stderr

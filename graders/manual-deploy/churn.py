@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import json
 import random
@@ -31,14 +30,6 @@ Customer = dict[str, Any]
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def _features(exercise_dir: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("manual_deploy_features", exercise_dir / "starter" / "features.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @dataclass(frozen=True)
 class Artifact:
     """A model as bytes (what gets planted) and the estimator it holds (what predictions to expect)."""
@@ -58,8 +49,9 @@ class Artifact:
 
 
 class Churn:
-    def __init__(self, exercise_dir: Path) -> None:
-        self._features = _features(exercise_dir)
+    def __init__(self, exercise_dir: Path, features: ModuleType) -> None:
+        """`features`: the kit's `starter/features.py` (`grading.kit_module`)."""
+        self._features = features
         self.contracts: list[str] = list(self._features.CONTRACTS)
         starter = exercise_dir / "starter"
         self.production = Artifact(

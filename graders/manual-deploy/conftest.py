@@ -52,7 +52,7 @@ MALFORMED: list[tuple[str, bytes]] = [
 
 @pytest.fixture(scope="session")
 def churn(grading: Grading) -> Churn:
-    return Churn(grading.exercise_dir)
+    return Churn(grading.exercise_dir, grading.kit_module("starter/features.py"))
 
 
 @pytest.fixture(scope="session")

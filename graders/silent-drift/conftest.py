@@ -65,7 +65,7 @@ def _params(grading: Grading, name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def traffic(grading: Grading) -> Traffic:
-    return Traffic(grading.exercise_dir, int(grading.params["replay_seed"]))
+    return Traffic(grading.kit_module("starter/datagen.py"), int(grading.params["replay_seed"]))
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,7 @@ submission), so a candidate who edits theirs changes nothing here.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,19 +17,12 @@ from harness.sandbox.service import HttpRequest
 Application = dict[str, Any]
 
 
-def _generator(exercise_dir: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("silent_drift_datagen", exercise_dir / "starter" / "datagen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class Traffic:
     """Applications from the training population, and the ways production drifts away from it."""
 
-    def __init__(self, exercise_dir: Path, seed: int) -> None:
-        self._datagen = _generator(exercise_dir)
+    def __init__(self, datagen: ModuleType, seed: int) -> None:
+        """`datagen`: the kit's `starter/datagen.py` (`grading.kit_module`)."""
+        self._datagen = datagen
         self._rng = np.random.default_rng(seed)
         self.features: list[str] = list(self._datagen.FEATURES)
 

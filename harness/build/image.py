@@ -1,8 +1,10 @@
 """Exercise images: built offline from `exercises/<id>/image/`, cached by a content hash.
 
-The hash covers the Dockerfile and every other file of the image folder, the wheels the lock
-selects, and the base image's id, so a second grading of the same exercise builds nothing and any
-change to what goes into the image builds a new one.
+The folder holds the exercise's lock (`requirements.txt`) and, only where an exercise needs
+something else, its own Dockerfile; otherwise the kit's `sandbox.Dockerfile` builds it. The hash
+covers the Dockerfile used, every file of the image folder, the wheels the lock selects and the
+base image's id, so a second grading of the same exercise builds nothing and any change to what
+goes into the image builds a new one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ LOCAL_BASE_IMAGE = "opsdrill-base:bookworm"
 #: The Dockerfiles' default, for machines that can pull.
 REGISTRY_BASE_IMAGE = "python:3.11-slim-bookworm"
 LOCK_FILE = "requirements.txt"
+SHARED_DOCKERFILE = Path(__file__).with_name("sandbox.Dockerfile")
 CHUNK = 1024 * 1024
 
 
@@ -47,8 +50,14 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def dockerfile_of(image_dir: Path) -> Path:
+    own = image_dir / "Dockerfile"
+    return own if own.is_file() else SHARED_DOCKERFILE
+
+
 def content_key(image_dir: Path, wheels: list[Path], base_id: str) -> str:
     digest = hashlib.sha256(f"base {base_id}\n".encode())
+    digest.update(f"dockerfile {_file_digest(dockerfile_of(image_dir))}\n".encode())
     for path in sorted(p for p in image_dir.rglob("*") if p.is_file()):
         digest.update(f"file {path.relative_to(image_dir).as_posix()} {_file_digest(path)}\n".encode())
     for wheel in wheels:
@@ -68,8 +77,8 @@ def _base_id(name: str) -> str:
 
 def exercise_image(exercise_id: str, image_dir: Path) -> str:
     """The tag of the exercise's image, building it (offline) only if that exact input is new."""
-    if not (image_dir / "Dockerfile").is_file() or not (image_dir / LOCK_FILE).is_file():
-        raise ContentError(f"{image_dir} needs a Dockerfile and a {LOCK_FILE} for the docker backend.")
+    if not (image_dir / LOCK_FILE).is_file():
+        raise ContentError(f"{image_dir} needs a {LOCK_FILE} (the image's pinned packages) for the docker backend.")
     wheels = select_wheels(image_dir / LOCK_FILE)
     base = base_image()
     key = content_key(image_dir, wheels, _base_id(base))
@@ -83,6 +92,7 @@ def exercise_image(exercise_id: str, image_dir: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="opsdrill-build-") as tmp:
         context = Path(tmp)
         shutil.copytree(image_dir, context, dirs_exist_ok=True)
+        shutil.copyfile(dockerfile_of(image_dir), context / "Dockerfile")
         (context / "wheelhouse").mkdir()
         for wheel in wheels:
             link_or_copy(wheel, context / "wheelhouse" / wheel.name)

@@ -7,11 +7,12 @@ that file, never through anything the candidate could print.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any, Literal
 
 import pytest
@@ -54,6 +55,18 @@ class Grading:
         sandbox = ObservedSandbox(inner, self.journal, lambda: self.current_check)
         self._open.append(sandbox)
         return sandbox
+
+    def kit_module(self, relative: str) -> ModuleType:
+        """A Python file of the kit's own copy of the exercise (e.g. "starter/datagen.py"), imported
+        into the trusted process: never the submission's copy, which may have been edited."""
+        path = self.exercise_dir / workspace_path(relative)
+        name = f"kit_{self.context.exercise_id}_{path.stem}".replace("-", "_")
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise FileNotFoundError(f"{path} is not a Python file of the kit")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
     def submission_file(self, path: str, max_bytes: int = MAX_STATIC_READ) -> bytes | None:
         """Bytes of a file in the pristine submission, read as data (never run); None if absent."""

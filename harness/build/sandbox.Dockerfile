@@ -1,5 +1,5 @@
-# The sandbox image for silent-drift: Python with the scoring service's pinned environment,
-# installed offline from the wheelhouse (the build has no network), and an unprivileged user.
+# The sandbox image every exercise shares: Python with the exercise's pinned environment (its
+# image/requirements.txt), installed offline from the wheelhouse (no network), and an unprivileged user.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
