@@ -82,9 +82,10 @@ class Churn:
         X[:, self._features.NUMERIC.index("support_calls_90d")] = 0.0
         return self._fit(X, self._y, c=float(self._rng.uniform(0.5, 2.0)))
 
-    def shuffled_labels(self) -> Artifact:
-        """A broken model: trained on labels in random order."""
-        return self._fit(self._X, self._rng.permutation(self._y))
+    def inverted_labels(self) -> Artifact:
+        """A broken model: a pipeline bug flipped the labels (holdout ROC AUC about 0.17)."""
+        rows = self._rng.integers(0, len(self._y), len(self._y))
+        return self._fit(self._X[rows], 1 - self._y[rows])
 
     def customers(self, n: int, seed: int) -> list[Customer]:
         """Customers across the whole input space, edges included."""

@@ -31,6 +31,8 @@ DEFAULT_PORT = 8000
 GOLDEN_CHUNK = 100
 CONFIGURED_PORT = 8765
 MODELS = ".opsdrill/models"
+#: When, after the first answer of a service started without its model, readiness is asked again.
+MISSING_MODEL_ROUNDS_S = (0.0, 2.0, 4.0, 6.0)
 #: Malformed requests: what is wrong, and the body.
 MALFORMED: list[tuple[str, bytes]] = [
     ("a missing field", b'{"instances": [{"tenure_months": 3, "monthly_charges": 50.0, "contract": "one_year"}]}'),
@@ -149,11 +151,16 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
         run.golden_customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
         chunks = [run.golden_customers[i : i + GOLDEN_CHUNK] for i in range(0, len(run.golden_customers), GOLDEN_CHUNK)]
-        run.golden = service.send([predict_request(chunk) for chunk in chunks])
-        run.version = service.request("GET", "/version")
-        run.malformed = service.send([HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"})
-                                      for _, body in MALFORMED])  # fmt: skip
-        run.alive_after_malformed = service.send([predict_request(run.golden_customers[:1])])[0]
+        malformed = [
+            HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"}) for _, body in MALFORMED
+        ]
+        # One prober run: the golden set, the version, the malformed requests, then one valid request.
+        answers = service.send([
+            *(predict_request(chunk) for chunk in chunks), HttpRequest("GET", "/version"), *malformed,
+            predict_request(run.golden_customers[:1]),
+        ])  # fmt: skip
+        run.golden, answers = answers[: len(chunks)], answers[len(chunks) :]
+        run.version, run.malformed, run.alive_after_malformed = answers[0], answers[1:-1], answers[-1]
         load = params["load"]
         singles = churn.customers(int(load["requests"]), seed=int(params["seed"]) + 1)
         run.load = service.send([predict_request([c]) for c in singles], concurrency=int(load["concurrency"]))
@@ -223,12 +230,13 @@ def configured_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Con
     env = {"MODEL_PATH": plant(box, "configured.joblib", artifact), "MODEL_VERSION": f"cfg-{secrets.token_hex(3)}"}
     service = start(box, image, CONFIGURED_PORT, env)
     try:
-        service.wait_until_ready("/ready", float(grading.params["start_timeout_s"]))
-        run = ConfiguredRun(artifact, env["MODEL_VERSION"], ready=service.request("GET", "/ready"))
-        run.version = service.request("GET", "/version")
-        run.customers = churn.customers(60, seed=int(grading.params["seed"]) + 2)
-        run.predictions = service.send([predict_request(run.customers)])[0]
-        return run
+        customers = churn.customers(60, seed=int(grading.params["seed"]) + 2)
+        timeout_s = float(grading.params["start_timeout_s"])
+        service.wait_until_ready("/ready", timeout_s)
+        ready, version, predictions = service.send(
+            [HttpRequest("GET", "/ready"), HttpRequest("GET", "/version"), predict_request(customers)]
+        )
+        return ConfiguredRun(artifact, env["MODEL_VERSION"], ready, version, predictions, customers)
     finally:
         service.stop()
 
@@ -249,12 +257,15 @@ def missing_model_run(grading: Grading, image: CandidateBuild) -> MissingModelRu
     service = start(box, image, DEFAULT_PORT, env)
     try:
         service.wait_until_ready("/health", float(grading.params["start_timeout_s"]))
-        health, ready = [], []
-        for _ in range(4):
-            health.append(service.request("GET", "/health"))
-            ready.append(service.request("GET", "/ready"))
-            time.sleep(0.5)
-        return MissingModelRun(health, ready, service.running())
+        # Four rounds over six seconds, in one prober run: time enough to load a model found elsewhere.
+        first = time.monotonic() + 1.0
+        rounds = [
+            HttpRequest("GET", path, not_before=first + offset)
+            for offset in MISSING_MODEL_ROUNDS_S
+            for path in ("/health", "/ready")
+        ]
+        answers = service.send(rounds)
+        return MissingModelRun(answers[0::2], answers[1::2], service.running())
     finally:
         service.stop()
 
@@ -276,8 +287,9 @@ def deploy_started(
         yield None
         return
     box = grading.sandbox("deploy")
+    versions = {"v1": churn.retrained(), "v2": churn.retrained()}  # trained here: the thread only waits
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-scenario") as pool:
-        yield pool.submit(run_deploys, box, lambda env: start(box, build, DEFAULT_PORT, env), churn, grading.params)
+        yield pool.submit(run_deploys, box, lambda env: start(box, build, DEFAULT_PORT, env), versions, grading.params)
 
 
 @pytest.fixture(scope="session")

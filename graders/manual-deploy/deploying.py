@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from churn import Artifact, Churn
+from churn import Artifact
 
 from harness.errors import SandboxError
 from harness.sandbox.base import ExecResult, Sandbox
-from harness.sandbox.service import Service
+from harness.sandbox.service import HttpRequest, Service
 
 SERVER = ".opsdrill/server"
 RELEASE_ENV = "release.env"
@@ -112,8 +112,8 @@ def _observe(
         return env
     service = start(env)
     try:
-        service.wait_until_ready("/ready", timeout_s)
-        answer = service.request("GET", "/version")
+        # One prober run: poll /ready until it answers, then ask for the version.
+        answer = service.send([HttpRequest("GET", "/ready", until_ok_s=timeout_s), HttpRequest("GET", "/version")])[1]
     finally:
         service.stop()
     try:
@@ -124,10 +124,11 @@ def _observe(
 
 
 def run_deploys(
-    box: Sandbox, start: Callable[[dict[str, str]], Service], churn: Churn, params: dict[str, Any]
+    box: Sandbox, start: Callable[[dict[str, str]], Service], artifacts: dict[str, Artifact], params: dict[str, Any]
 ) -> DeployRun:
+    """Deploy `artifacts` ("v1", "v2") under fresh version names, following PLAN."""
     tag = secrets.token_hex(3)
-    run = DeployRun({"v1": (f"2026.11.1-{tag}", churn.retrained()), "v2": (f"2026.11.2-{tag}", churn.retrained())})
+    run = DeployRun({label: (f"2026.11.{label[1:]}-{tag}", artifact) for label, artifact in artifacts.items()})
     paths = {}
     for label, (_name, artifact) in run.versions.items():
         box.write_file(f".opsdrill/artifacts/{label}.joblib", artifact.data)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import yaml
 from churn import Artifact, Churn
@@ -96,15 +94,14 @@ def gate_problem(grading: Grading, churn: Churn) -> str:
         ("a retrained model as good as production", churn.retrained(), True),
         ("another retrained model as good as production", churn.retrained(), True),
         ("a model that lost one input (holdout AUC about 0.03 lower)", churn.without_support_calls(), False),
-        ("a model trained on shuffled labels", churn.shuffled_labels(), False),
+        ("a model trained on flipped labels", churn.inverted_labels(), False),
     ]
-    paths = [f"{GATE_DIR}/candidate-{number}.joblib" for number in range(len(cases))]
-    for path, (_what, artifact, _good) in zip(paths, cases, strict=True):
+    # One at a time: commands in one sandbox do not overlap (the local backend reaps strays).
+    results = []
+    for number, (_what, artifact, _good) in enumerate(cases):
+        path = f"{GATE_DIR}/candidate-{number}.joblib"
         box.write_file(path, artifact.data)
-    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
-        results = list(
-            pool.map(lambda path: box.exec(["python", "quality_gate.py", box.path(path)], timeout_s=90), paths)
-        )
+        results.append(box.exec(["python", "quality_gate.py", box.path(path)], timeout_s=90))
     for (what, _artifact, good), result in zip(cases, results, strict=True):
         if result.timed_out:
             return f"quality_gate.py ran out of time on {what}"
