@@ -21,6 +21,7 @@ from typing import Any
 import docker
 import docker.errors
 import requests
+import urllib3.exceptions
 
 from harness.build.image import LOCK_FILE, base_image, link_or_copy
 from harness.build.wheelhouse import select_wheels
@@ -52,20 +53,21 @@ def _context(submission: Path, wheels: list[Path], into: Path) -> Path:
 def _stream_build(api: docker.APIClient, options: dict[str, Any], deadline: float, log: deque[str]) -> str | None:
     """Run the build, keeping the log's tail; the reason it failed, or None. The engine goes on
     building when its client leaves, so a build out of time gets its running step killed."""
-    step: list[str] = []
+    step: str | None = None
     try:
         for chunk in api.build(**options, decode=True):
             for line in str(chunk.get("stream", "")).splitlines():
                 if line.strip():
                     log.append(line.strip())
                 if match := RUNNING_STEP.search(line):
-                    step[:] = [match.group(1)]
+                    step = match.group(1)
             if "error" in chunk:
                 return str(chunk["error"]).strip()
             if time.monotonic() > deadline:
                 _kill(step)
                 return "the build ran out of time"
-    except requests.exceptions.ReadTimeout:
+    except (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError):
+        # urllib3's own error: a timeout while the stream is read is not wrapped by requests.
         _kill(step)
         return "the build ran out of time"
     except (docker.errors.APIError, docker.errors.DockerException) as exc:
@@ -75,16 +77,22 @@ def _stream_build(api: docker.APIClient, options: dict[str, Any], deadline: floa
     return None
 
 
-def _kill(step: list[str]) -> None:
+def _kill(step: str | None) -> None:
     """Kill the container of the build step that was running (the engine then abandons the build)."""
-    for container_id in step:
+    if step is not None:
         with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-            engine.client().containers.get(container_id).kill()
+            engine.client().containers.get(step).kill()
 
 
 def _image_uid(image: str, labels: dict[str, str]) -> int | None:
-    """The numeric user the image runs as, asked of the image itself (network off, caps dropped)."""
+    """The numeric user the image runs as: from its config when that says (no user is root, a
+    number is itself), else asked of the image with `id -u` (network off, caps dropped)."""
     client = engine.client()
+    user = str((client.images.get(image).attrs.get("Config") or {}).get("User") or "").split(":", 1)[0]
+    if user in ("", "root"):
+        return 0
+    if user.isdigit():
+        return int(user)
     try:
         container = client.containers.create(
             image, entrypoint=["id", "-u"], command=[], network_mode="none", cap_drop=["ALL"],
@@ -120,14 +128,10 @@ def build_candidate_image(
             "path": str(_context(submission, wheels, Path(tmp))), "dockerfile": spec.dockerfile, "tag": tag,
             "buildargs": {"BASE_IMAGE": base_image()}, "network_mode": "none", "labels": labels, "rm": True,
             "forcerm": True, "pull": False, "container_limits": {"memory": memory, "memswap": memory},
+            # The stream's read timeout: a step that prints nothing still ends at the time limit.
+            "timeout": max(int(spec.timeout_s), 1),
         }  # fmt: skip
-        # A client of its own: its read timeout is the build's time limit, however quiet a step is.
-        with engine.translated("connect to the Docker engine"):
-            builder = docker.from_env(timeout=int(spec.timeout_s))
-        try:
-            failure = _stream_build(builder.api, options, started + spec.timeout_s, log)
-        finally:
-            builder.close()
+        failure = _stream_build(engine.client().api, options, started + spec.timeout_s, log)
     if failure is None and not _exists(tag):
         failure = "the build finished without an image"
     tail = " | ".join(log)[-600:]

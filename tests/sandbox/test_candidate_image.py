@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,49 +42,56 @@ CMD ["python3", "/server.py"]
 """
 
 
-def _build(tmp_path: Path, dockerfile: str, spec: CandidateImage | None = None, **files: str) -> CandidateBuild:
+@contextmanager
+def built(
+    tmp_path: Path, dockerfile: str, spec: CandidateImage | None = None, files: dict[str, str] | None = None
+) -> Iterator[tuple[CandidateBuild, str]]:
+    """The build of a project holding `dockerfile` and `files` ("a__b" is a/b), and its session;
+    everything of the session is removed afterwards, and checked to be gone."""
     source = tmp_path / "project"
     source.mkdir()
     (source / "Dockerfile").write_text(dockerfile)
-    for name, text in files.items():
+    for name, text in (files or {}).items():
         target = source / name.replace("__", "/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     exercise = exercise_mod.load("manual-deploy")
     session = f"test-{secrets.token_hex(4)}"
     build = build_candidate_image(exercise.id, source, spec or CandidateImage(), exercise.paths.image_dir, session)
-    if build.ok:
-        assert engine.leftovers(engine.selector(session=session)).images, "the candidate image carries the session"
-    engine.remove(engine.selector(session=session))
-    assert engine.leftovers(engine.selector(session=session)).empty
-    return build
-
-
-def test_a_root_image_runs_as_nobody_with_only_the_kits_wheels(tmp_path: Path) -> None:
-    source = tmp_path / "project"
-    exercise = exercise_mod.load("manual-deploy")
-    session = f"test-{secrets.token_hex(4)}"
-    source.mkdir()
-    (source / "Dockerfile").write_text(ROOT_DOCKERFILE)
-    (source / "server.py").write_text(SERVER)
-    (source / "wheelhouse").mkdir()
-    (source / "wheelhouse" / "planted-1.0-py3-none-any.whl").write_text("not a wheel")
-    build = build_candidate_image(exercise.id, source, CandidateImage(), exercise.paths.image_dir, session)
     try:
-        assert build.ok and build.image, build.detail
-        assert build.uid == 0
-        options = BackendOptions(session=session, image=exercise_image(exercise.id, exercise.paths.image_dir))
-        with get_backend("docker", options).create(str(source), limits=Limits(), label="image") as box:
-            service = box.start_image_service(build.image, port=8080, uid=build.uid)
-            answer = service.send([HttpRequest("GET", "/", until_ok_s=30)])[0]
-            service.stop()
-        data = json.loads(answer.body)
-        assert data["uid"] == 65534
-        assert "planted-1.0-py3-none-any.whl" not in data["wheels"]
-        assert any(name.startswith("scikit_learn-") for name in data["wheels"])
+        if build.ok:
+            assert engine.leftovers(engine.selector(session=session)).images, "the candidate image carries the session"
+        yield build, session
     finally:
         engine.remove(engine.selector(session=session))
     assert engine.leftovers(engine.selector(session=session)).empty
+
+
+def _build(tmp_path: Path, dockerfile: str, spec: CandidateImage | None = None) -> CandidateBuild:
+    with built(tmp_path, dockerfile, spec) as (build, _session):
+        return build
+
+
+def test_a_root_image_runs_as_nobody_with_only_the_kits_wheels(tmp_path: Path) -> None:
+    exercise = exercise_mod.load("manual-deploy")
+    planted = {"server.py": SERVER, "wheelhouse__planted-1.0-py3-none-any.whl": "not a wheel"}
+    with built(tmp_path, ROOT_DOCKERFILE, files=planted) as (build, session):
+        assert build.ok and build.image, build.detail
+        assert build.uid == 0
+        options = BackendOptions(session=session, image=exercise_image(exercise.id, exercise.paths.image_dir))
+        with get_backend("docker", options).create(str(tmp_path / "project"), limits=Limits(), label="image") as box:
+            service = box.start_image_service(build.image, port=8080, uid=build.uid)
+            answer = service.send([HttpRequest("GET", "/", until_ok_s=30)])[0]
+            service.stop()
+    data = json.loads(answer.body)
+    assert data["uid"] == 65534
+    assert "planted-1.0-py3-none-any.whl" not in data["wheels"]
+    assert any(name.startswith("scikit_learn-") for name in data["wheels"])
+
+
+def test_a_named_user_is_asked_for_its_id(tmp_path: Path) -> None:
+    dockerfile = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN useradd --uid 4321 app\nUSER app\n"
+    assert _build(tmp_path, dockerfile).uid == 4321
 
 
 def test_a_failing_step_is_a_result_not_an_exception(tmp_path: Path) -> None:
@@ -103,6 +112,8 @@ def test_a_build_that_outlasts_its_limit_is_stopped(tmp_path: Path) -> None:
         tmp_path, f"ARG BASE_IMAGE\nFROM ${{BASE_IMAGE}}\nRUN echo {secrets.token_hex(6)} && sleep 60\n", spec
     )
     assert not build.ok and "ran out of time" in build.detail
+    # Cut short, not waited out: the step alone would take 60 s (a silent step once was).
+    assert build.duration_s < 60
     # The step's container was killed: nothing keeps building behind the kit's back.
     assert not [c for c in engine.client().containers.list() if "sleep 60" in " ".join(c.attrs["Config"]["Cmd"] or [])]
 
