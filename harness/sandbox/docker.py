@@ -145,23 +145,15 @@ class DockerSandbox(Sandbox):
             self.close()
             raise
 
-    def _run_options(self, env: Mapping[str, str], cwd: PurePosixPath) -> dict[str, Any]:
+    def _isolation(self) -> dict[str, Any]:
+        """What every candidate container gets: no network, read-only root, /tmp tmpfs, limits, no caps."""
         limits = self.limits
         memory = f"{limits.memory_mb}m"
         file_size = limits.file_size_mb * 1024 * 1024
-        threads = str(max(int(limits.cpus), 1))
-        base_env = {
-            "PATH": PATH, "HOME": CONTAINER_TMP, "TMPDIR": CONTAINER_TMP, "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
-        }  # fmt: skip
         return {
-            "working_dir": str(cwd),
-            "environment": base_env | dict(env),
-            "user": f"{CANDIDATE_UID}:{CANDIDATE_UID}",
             "network_mode": "none",
             "read_only": True,
             "tmpfs": {CONTAINER_TMP: f"rw,exec,nosuid,nodev,size={self.tmpfs_mb}m,mode=1777"},
-            "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "rw"}},
             "mem_limit": memory,
             "memswap_limit": memory,
             "pids_limit": limits.pids,
@@ -169,11 +161,25 @@ class DockerSandbox(Sandbox):
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
             "ulimits": [Ulimit(name="fsize", soft=file_size, hard=file_size), Ulimit(name="core", soft=0, hard=0)],
-            "init": True,
             "labels": self.labels,
             "log_config": LogConfig(type="json-file", config={"max-size": LOG_MAX, "max-file": "1"}),
             "stdin_open": False,
             "tty": False,
+        }
+
+    def _run_options(self, env: Mapping[str, str], cwd: PurePosixPath) -> dict[str, Any]:
+        """A command of the exercise image: the candidate user, the workspace writable, docker-init."""
+        threads = str(max(int(self.limits.cpus), 1))
+        base_env = {
+            "PATH": PATH, "HOME": CONTAINER_TMP, "TMPDIR": CONTAINER_TMP, "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
+        }  # fmt: skip
+        return self._isolation() | {
+            "working_dir": str(cwd),
+            "environment": base_env | dict(env),
+            "user": f"{CANDIDATE_UID}:{CANDIDATE_UID}",
+            "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "rw"}},
+            "init": True,
         }
 
     def exec(
@@ -260,27 +266,20 @@ class DockerSandbox(Sandbox):
     def start_image_service(
         self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
     ) -> Service:
-        limits = self.limits
-        memory = f"{limits.memory_mb}m"
-        file_size = limits.file_size_mb * 1024 * 1024
         labels = self.labels | {"opsdrill.role": "service"}
-        options: dict[str, Any] = {
+        # The image's own environment, working folder and command; no init process, so the command
+        # is PID 1 and gets SIGTERM itself, as in production.
+        options = self._isolation() | {
             "environment": {**(env or {}), "PORT": str(port)},
             "user": NOBODY if not uid else None,
-            "network_mode": "none", "read_only": True,
-            "tmpfs": {CONTAINER_TMP: f"rw,exec,nosuid,nodev,size={self.tmpfs_mb}m,mode=1777"},
             "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "ro"}},
-            "mem_limit": memory, "memswap_limit": memory, "pids_limit": limits.pids,
-            "nano_cpus": int(limits.cpus * 1e9), "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"],
-            "ulimits": [Ulimit(name="fsize", soft=file_size, hard=file_size), Ulimit(name="core", soft=0, hard=0)],
-            # No init process: the image's own command is PID 1 and gets SIGTERM, as in production.
-            "labels": labels, "log_config": LogConfig(type="json-file", config={"max-size": LOG_MAX, "max-file": "1"}),
-        }  # fmt: skip
+            "labels": labels,
+        }
         health = self._healthcheck(image)
         if health is not None:
             options["healthcheck"] = health
         return DockerService(
-            self._engine, image, (), port, options, labels, limits.output_bytes, prober_image=self.image
+            self._engine, image, (), port, options, labels, self.limits.output_bytes, prober_image=self.image
         )
 
     def _healthcheck(self, image: str) -> dict[str, Any] | None:
