@@ -15,6 +15,7 @@ from harness.exercise import Exercise, Variant
 from harness.grade import grade
 from harness.report import jsonfile
 from harness.report.model import Scorecard
+from harness.score import INCOMPLETE_FLAGS
 from harness.variants import materialized
 
 
@@ -74,7 +75,8 @@ def _partial(exercise: Exercise, card: Scorecard) -> bool:
 
 
 def _ran_cleanly(card: Scorecard) -> bool:
-    return all(c.status != "error" for c in card.checks) and card.complete is False
+    """No check errored, and the check process neither died nor ran out of time."""
+    return all(c.status != "error" for c in card.checks) and not any(f.kind in INCOMPLETE_FLAGS for f in card.flags)
 
 
 def _variant_row(exercise: Exercise, variant: Variant, backend: str) -> Row:

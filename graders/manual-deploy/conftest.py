@@ -201,12 +201,14 @@ def golden_problem(run: DefaultRun | None, churn: Churn, tolerance: float) -> st
 
 
 @pytest.fixture(scope="session")
-def serving(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None, churn: Churn) -> str:
-    """Why the image is not the churn service ('' when it is). Checks of the image and its
-    description earn nothing for an image that builds but does not serve the model."""
-    require(image)
-    problem = golden_problem(default_run, churn, float(grading.params["probability_tolerance"]))
-    return f"the image does not serve the production model ({problem})" if problem else ""
+def golden(grading: Grading, default_run: DefaultRun | None, churn: Churn) -> str:
+    """Why the image, as built, does not serve the production model ('' when it does)."""
+    return golden_problem(default_run, churn, float(grading.params["probability_tolerance"]))
+
+
+def require_serving(golden: str) -> None:
+    """Checks of the image and its description earn nothing for an image that does not serve the model."""
+    assert not golden, f"the image does not serve the production model ({golden})"
 
 
 @dataclass

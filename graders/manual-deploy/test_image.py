@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from conftest import DefaultRun, require
+from conftest import DefaultRun, require, require_serving
 from dockerfile import base_image_problems, unpinned_requirements
 
 from harness.check.plugin import Grading
 from harness.sandbox.base import CandidateBuild
 
 
-def test_image_builds(image: CandidateBuild, serving: str) -> None:
+def test_image_builds(image: CandidateBuild, golden: str) -> None:
     require(image)
-    assert not serving, serving
+    require_serving(golden)
 
 
-def test_runs_as_non_root(image: CandidateBuild, serving: str) -> None:
+def test_runs_as_non_root(image: CandidateBuild, golden: str) -> None:
     require(image)
-    assert not serving, serving
+    require_serving(golden)
     assert image.uid is not None, "could not run `id -u` in the image to learn its user"
     assert image.uid != 0, "the image runs as root; add a user and switch to it with USER"
 
 
-def test_pinned_build(grading: Grading, serving: str) -> None:
-    assert not serving, serving
+def test_pinned_build(grading: Grading, golden: str) -> None:
+    require_serving(golden)
     dockerfile = grading.submission_file("Dockerfile")
     assert dockerfile is not None, "there is no Dockerfile at the project root"
     problems = base_image_problems(dockerfile.decode("utf-8", "replace"))
@@ -34,9 +34,9 @@ def test_pinned_build(grading: Grading, serving: str) -> None:
         assert not loose, f"{lock} does not pin {', '.join(loose[:4])} (write name==version)"
 
 
-def test_container_healthy(image: CandidateBuild, default_run: DefaultRun | None, serving: str) -> None:
+def test_container_healthy(image: CandidateBuild, default_run: DefaultRun | None, golden: str) -> None:
     require(image)
-    assert not serving, serving
+    require_serving(golden)
     assert default_run is not None
     assert default_run.health is not None, "the image has no HEALTHCHECK, so the platform cannot tell it is healthy"
     assert default_run.health == "healthy", f"the container's health check said '{default_run.health}', not healthy"
