@@ -84,6 +84,12 @@ def plant(box: Sandbox, name: str, artifact: Artifact) -> str:
     return box.path(f"{MODELS}/{name}")
 
 
+def status_text(answer: HttpResponse | None) -> str:
+    if answer is None:
+        return "nothing"
+    return f"{answer.status}" if answer.status else f"no answer ({answer.error})"
+
+
 @dataclass
 class DefaultRun:
     """The image as built: no model chosen by the platform, so it serves the production model."""
@@ -147,20 +153,19 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
     service = start(box, image, DEFAULT_PORT)
     try:
         service.wait_until_ready("/ready", float(params["start_timeout_s"]))
-        run = DefaultRun(ready=service.request("GET", "/ready"))
-        run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
-        run.golden_customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
-        chunks = [run.golden_customers[i : i + GOLDEN_CHUNK] for i in range(0, len(run.golden_customers), GOLDEN_CHUNK)]
+        health = _wait_healthy(service, float(params["healthy_timeout_s"]))
+        golden_customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
+        chunks = [golden_customers[i : i + GOLDEN_CHUNK] for i in range(0, len(golden_customers), GOLDEN_CHUNK)]
         malformed = [
             HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"}) for _, body in MALFORMED
         ]
-        # One prober run: the golden set, the version, the malformed requests, then one valid request.
-        answers = service.send([
-            *(predict_request(chunk) for chunk in chunks), HttpRequest("GET", "/version"), *malformed,
-            predict_request(run.golden_customers[:1]),
+        # One prober run: readiness, the golden set, the version, the malformed requests, then one valid one.
+        ready, *answers = service.send([
+            HttpRequest("GET", "/ready"), *(predict_request(chunk) for chunk in chunks), HttpRequest("GET", "/version"),
+            *malformed, predict_request(golden_customers[:1]),
         ])  # fmt: skip
-        run.golden, answers = answers[: len(chunks)], answers[len(chunks) :]
-        run.version, run.malformed, run.alive_after_malformed = answers[0], answers[1:-1], answers[-1]
+        run = DefaultRun(ready, health, answers[: len(chunks)], golden_customers)
+        run.version, *run.malformed, run.alive_after_malformed = answers[len(chunks) :]
         load = params["load"]
         singles = churn.customers(int(load["requests"]), seed=int(params["seed"]) + 1)
         run.load = service.send([predict_request([c]) for c in singles], concurrency=int(load["concurrency"]))
@@ -168,12 +173,6 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         return run
     finally:
         service.stop()
-
-
-def status_text(answer: HttpResponse | None) -> str:
-    if answer is None:
-        return "nothing"
-    return f"{answer.status}" if answer.status else f"no answer ({answer.error})"
 
 
 def golden_problem(run: DefaultRun | None, churn: Churn, tolerance: float) -> str:

@@ -68,10 +68,11 @@ class DeployRun:
     steps: list[Step] = field(default_factory=list)
 
     def first_problem(self, upto: int) -> str:
-        if len(self.steps) < upto:
-            done = [s.verdict(self.versions) for s in self.steps]
-            return next((d for d in done if d), "the deploy sequence stopped early")
-        return next((v for s in self.steps[:upto] if (v := s.verdict(self.versions))), "")
+        """What went wrong in the first `upto` steps of PLAN ('' when they all did what they should)."""
+        for step in self.steps[:upto]:
+            if problem := step.verdict(self.versions):
+                return problem
+        return "" if len(self.steps) >= upto else "the deploy sequence stopped early"
 
 
 def parse_release(text: str, deploy_dir: str) -> dict[str, str] | str:

@@ -89,7 +89,8 @@ class Sandbox(abc.ABC):
         cwd: str = ".",
         timeout_s: float | None = None,
     ) -> ExecResult:
-        """Run `argv` in the workspace (relative `cwd`), under the sandbox's limits."""
+        """Run `argv` in the workspace (relative `cwd`), under the sandbox's limits. One command at a
+        time per sandbox: the local backend reaps whatever is left running in it when one ends."""
 
     @abc.abstractmethod
     def start_service(
