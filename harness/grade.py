@@ -26,6 +26,7 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
             build_s = time.monotonic() - started - unpack_s
             run = run_checks(exercise, submission, backend, options)
     checks = score.score_checks(exercise.rubric, run.results)
+    caps = score.caps(exercise.rubric, checks)
     level = score.maturity_level(exercise.rubric, checks)
     return Scorecard(
         opsdrill_version=__version__,
@@ -41,8 +42,9 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
             checks_s=round(run.duration_s, 3),
             sandbox_s=round(run.results.sandbox_s, 3),
         ),
-        total=score.total(checks),
+        total=score.total(checks, caps),
         ungraded_points=score.ungraded_points(checks),
+        caps=caps,
         criteria=score.by_criterion(checks),
         maturity_level=level,
         maturity_title=score.maturity_title(level),

@@ -2,35 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from harness.check.protocol import CheckResults
-from harness.report.model import CheckResult, ManualResult, Score
+from harness.report.model import CapResult, CheckResult, ManualResult, Score
 from harness.spec.criteria import MATURITY_TITLES, Criterion
-from harness.spec.rubric import Rubric
+from harness.spec.rubric import Rubric, prerequisite_order
 
 #: Flags that mean the checks could not all run, so the score is not the whole story.
 INCOMPLETE_FLAGS = frozenset({"grading_timeout", "grader_process_failed"})
 
 
+def counted_checks(rubric: Rubric, results: CheckResults) -> set[str]:
+    """Checks whose points count: passed, and every check they require counts too."""
+    counted: set[str] = set()
+    for check_id in prerequisite_order([c.id for c in rubric.checks], rubric.requires):
+        required = rubric.check(check_id).requires
+        if results.outcomes[check_id].status == "passed" and all(r in counted for r in required):
+            counted.add(check_id)
+    return counted
+
+
 def score_checks(rubric: Rubric, results: CheckResults) -> list[CheckResult]:
-    """Full points for a passed check, none otherwise; feedback chosen by the outcome."""
+    """Full points for a check that passed and counts, none otherwise; feedback chosen by the outcome."""
+    counted = counted_checks(rubric, results)
     scored = []
     for check in rubric.checks:
         outcome = results.outcomes[check.id]
         passed = outcome.status == "passed"
+        detail = outcome.detail
+        if passed and check.id not in counted:
+            missing = [r for r in check.requires if r not in counted]
+            detail = f"passed, not counted: requires {', '.join(missing)}, which did not pass"
         scored.append(
             CheckResult(
                 id=check.id,
                 title=check.title,
                 criterion=check.criterion.value,
                 status=outcome.status,
-                points=check.points if passed else 0.0,
+                points=check.points if check.id in counted else 0.0,
                 max_points=check.points,
+                counted=check.id in counted,
+                requires=list(check.requires),
                 feedback=check.feedback.passed if passed else check.feedback.failed,
-                detail=outcome.detail,
+                detail=detail,
                 duration_s=round(outcome.duration_s, 3),
             )
         )
     return scored
+
+
+def caps(rubric: Rubric, checks: list[CheckResult]) -> list[CapResult]:
+    """Each rubric cap, and whether it applies: one of its core checks ran and does not count.
+    (A core check skipped on this backend was not graded, so it cannot set a cap.)"""
+    by_id = {c.id: c for c in checks}
+    results = []
+    for cap in rubric.caps:
+        missing = [i for i in cap.unless if by_id[i].status != "skipped" and not by_id[i].counted]
+        results.append(
+            CapResult(unless=list(cap.unless), max_percent=cap.max_percent, reason=cap.reason, applied=bool(missing))
+        )
+    return results
 
 
 def _graded(checks: list[CheckResult]) -> list[CheckResult]:
@@ -38,10 +70,15 @@ def _graded(checks: list[CheckResult]) -> list[CheckResult]:
     return [c for c in checks if c.status != "skipped"]
 
 
-def total(checks: list[CheckResult]) -> Score:
-    """Points out of the points graded; `ungraded_points` says what could not be graded."""
+def total(checks: list[CheckResult], applied_caps: Sequence[CapResult] = ()) -> Score:
+    """Points out of the points graded, held to the lowest cap that applies; `ungraded_points`
+    says what could not be graded."""
     graded = _graded(checks)
-    return Score.of(sum(c.points for c in graded), sum(c.max_points for c in graded))
+    points, max_points = sum(c.points for c in graded), sum(c.max_points for c in graded)
+    for cap in applied_caps:
+        if cap.applied:
+            points = min(points, max_points * cap.max_percent / 100)
+    return Score.of(points, max_points)
 
 
 def ungraded_points(checks: list[CheckResult]) -> float:
@@ -60,8 +97,8 @@ def by_criterion(checks: list[CheckResult]) -> dict[str, Score]:
 
 
 def maturity_level(rubric: Rubric, checks: list[CheckResult]) -> int:
-    """The highest level whose required checks, and those of every level below it, all passed."""
-    passed = {c.id for c in checks if c.status == "passed"}
+    """The highest level whose required checks, and those of every level below it, all passed and count."""
+    passed = {c.id for c in checks if c.counted}
     level = 1
     for candidate in range(2, 6):
         required = rubric.maturity.get(candidate)

@@ -56,7 +56,7 @@ class ValidationReport:
                     "complete": r.scorecard.complete,
                     "ungraded_points": r.scorecard.ungraded_points,
                     "flags": len(r.scorecard.flags),
-                    "not_passed": {c.id: c.detail for c in r.scorecard.checks if c.status != "passed"},
+                    "not_counted": {c.id: c.detail for c in r.scorecard.checks if not c.counted},
                 }
                 for r in self.rows
             ],

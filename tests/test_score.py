@@ -18,6 +18,26 @@ RUBRIC = Rubric.model_validate(
 )
 
 
+GATED = Rubric.model_validate(
+    {
+        "exercise": "demo",
+        "checks": [
+            {
+                "id": c,
+                "criterion": "ci_cd",
+                "points": 10,
+                "title": c,
+                "feedback": {"passed": "yes", "failed": "no"},
+                "requires": r,
+            }
+            for c, r in [("core", []), ("detail", ["core"]), ("deeper", ["detail"]), ("aside", [])]
+        ],
+        "caps": [{"unless": ["core"], "max_percent": 20, "reason": "nothing works without the core"}],
+        "maturity": {2: ["aside"], 3: ["deeper"]},
+    }
+)
+
+
 def _results(**statuses: str) -> CheckResults:
     return CheckResults(outcomes={k: CheckOutcome(status=v, detail=f"{k} detail") for k, v in statuses.items()})  # type: ignore[arg-type]
 
@@ -58,3 +78,31 @@ def test_completeness() -> None:
     assert score.is_complete(score.score_checks(RUBRIC, results), results)
     results.flags.append(Flag(kind="grader_process_failed", detail="boom"))
     assert not score.is_complete(score.score_checks(RUBRIC, results), results)
+
+
+def test_a_pass_counts_only_when_what_it_requires_counts() -> None:
+    # `deeper` passed, but `detail` failed: it does not count, even though `core` passed.
+    checks = score.score_checks(GATED, _results(core="passed", detail="failed", deeper="passed", aside="passed"))
+    by_id = {c.id: c for c in checks}
+    assert [c.counted for c in checks] == [True, False, False, True]
+    assert by_id["deeper"].points == 0 and by_id["deeper"].status == "passed"
+    assert by_id["deeper"].detail == "passed, not counted: requires detail, which did not pass"
+    assert score.total(checks, score.caps(GATED, checks)).points == 20
+    assert score.maturity_level(GATED, checks) == 2
+
+
+def test_a_cap_holds_the_total_until_the_core_counts() -> None:
+    results = _results(core="failed", detail="blocked", deeper="blocked", aside="passed")
+    checks = score.score_checks(GATED, results)
+    caps = score.caps(GATED, checks)
+    assert [cap.applied for cap in caps] == [True]
+    assert score.total(checks).percent == 25.0
+    assert score.total(checks, caps).model_dump() == {"points": 8, "max_points": 40, "percent": 20.0}
+    passing = score.score_checks(GATED, _results(core="passed", detail="passed", deeper="passed", aside="passed"))
+    assert score.total(passing, score.caps(GATED, passing)).percent == 100
+
+
+def test_a_core_check_skipped_on_this_backend_sets_no_cap() -> None:
+    checks = score.score_checks(GATED, _results(core="skipped", detail="skipped", deeper="skipped", aside="passed"))
+    assert [cap.applied for cap in score.caps(GATED, checks)] == [False]
+    assert score.total(checks, score.caps(GATED, checks)).percent == 100

@@ -22,7 +22,7 @@ from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, Chec
 from harness.fsutil import write_atomic
 from harness.sandbox import get_backend
 from harness.sandbox.base import Sandbox, workspace_path
-from harness.spec.rubric import TEST_PREFIX
+from harness.spec.rubric import TEST_PREFIX, prerequisite_order
 
 MAX_DETAIL = 600
 MAX_STATIC_READ = 1024 * 1024
@@ -36,6 +36,8 @@ class Grading:
         self.context = context
         self.journal = journal
         self.current_check = "setup"
+        #: Checks not run because of their prerequisites, with the outcome they get instead.
+        self.held_back: dict[str, CheckOutcome] = {}
         self._open: list[Sandbox] = []
 
     @property
@@ -117,9 +119,44 @@ def _check_id(item_name: str) -> str:
     return item_name.split("[", 1)[0].removeprefix(TEST_PREFIX)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every check runs after the checks it requires (otherwise in the order collected)."""
+    if _grading is None:
+        return
+    ids = list(dict.fromkeys(_check_id(item.name) for item in items))
+    rank = {check: index for index, check in enumerate(prerequisite_order(ids, _grading.context.requires))}
+    items.sort(key=lambda item: rank[_check_id(item.name)])
+
+
+def _held_back(grading: Grading, check: str) -> CheckOutcome | None:
+    """The outcome of a check whose prerequisites did not pass (None when it may run).
+
+    A prerequisite skipped on this backend leaves the check ungraded (skipped) too; one that ran
+    and did not pass blocks it: its points could not count, so it is not run at all."""
+    outcomes = grading.journal.outcomes
+    statuses = {
+        needed: outcomes[needed].status if needed in outcomes else "error"
+        for needed in grading.context.requires.get(check, [])
+    }
+    if skipped := [needed for needed, status in statuses.items() if status == "skipped"]:
+        detail = f"not graded here: requires {', '.join(skipped)}, which was skipped"
+        return CheckOutcome(status="skipped", detail=detail)
+    if failed := [needed for needed, status in statuses.items() if status != "passed"]:
+        return CheckOutcome(status="blocked", detail=f"not run: requires {', '.join(failed)}, which did not pass")
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _grading is not None:
-        _grading.current_check = _check_id(item.name)
+    if _grading is None:
+        return
+    check = _check_id(item.name)
+    _grading.current_check = check
+    held = _held_back(_grading, check)
+    if held is not None:
+        _grading.held_back[check] = held
+        pytest.skip(held.detail)
 
 
 def _detail(report: pytest.TestReport) -> str:
@@ -147,6 +184,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     outcomes = _grading.journal.outcomes
     previous = outcomes.get(check)
     duration = report.duration + (previous.duration_s if previous else 0.0)
+    if check in _grading.held_back:
+        outcomes[check] = _grading.held_back[check].model_copy(update={"duration_s": duration})
+        return
     decisive = report.when == "call" or not report.passed
     if report.when == "setup" and report.passed:
         # Until the call reports, the check has not passed: an interrupted run leaves this error.

@@ -11,7 +11,8 @@ from harness.sandbox.base import BackendOptions
 from harness.spec.exercise import Limits
 
 CONTEXT_ENV = "OPSDRILL_CHECK_CONTEXT"
-Status = Literal["passed", "failed", "error", "skipped"]
+#: `blocked`: not run, because a check it requires (rubric `requires`) did not pass.
+Status = Literal["passed", "failed", "error", "skipped", "blocked"]
 
 
 class CheckContext(BaseModel):
@@ -22,6 +23,8 @@ class CheckContext(BaseModel):
     backend_options: BackendOptions
     limits: Limits
     params: dict[str, Any] = Field(default_factory=dict)
+    #: The rubric's prerequisites: a check runs after, and only when, the checks it requires passed.
+    requires: dict[str, list[str]] = Field(default_factory=dict)
     results_path: Path
 
 

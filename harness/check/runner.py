@@ -69,15 +69,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def run_checks(exercise: Exercise, submission: Submission, backend: str, options: BackendOptions) -> CheckRun:
     """The hidden checks; every rubric check gets an outcome, `error` where none came back."""
-    run = run_suite(exercise, submission, backend, options, exercise.paths.graders_dir)
+    run = run_suite(exercise, submission, backend, options, exercise.paths.graders_dir, exercise.rubric.requires)
     _fill_missing(run.results, [check.id for check in exercise.rubric.checks])
     return run
 
 
 def run_suite(
-    exercise: Exercise, submission: Submission, backend: str, options: BackendOptions, suite: Path
+    exercise: Exercise,
+    submission: Submission,
+    backend: str,
+    options: BackendOptions,
+    suite: Path,
+    requires: dict[str, list[str]] | None = None,
 ) -> CheckRun:
-    """Run the test modules of `suite` (a graders folder) against `submission` on `backend`."""
+    """Run the test modules of `suite` (a graders folder) against `submission` on `backend`;
+    `requires` gives the suite's prerequisites (the rubric's, for the hidden checks)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="opsdrill-check-") as tmp:
         private = Path(tmp)
@@ -90,6 +96,7 @@ def run_suite(
             backend_options=options,
             limits=exercise.spec.limits,
             params=exercise.spec.params,
+            requires=requires or {},
             results_path=private / "results.json",
         )
         context_file = private / "context.json"

@@ -13,7 +13,7 @@ STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}
 table{border-collapse:collapse;width:100%;margin:1rem 0}
 td,th{border:1px solid #ccc;padding:.35rem .5rem;text-align:left}
-.passed{color:#176f2c}.failed{color:#b3261e}.error{color:#7a1fa2}.skipped{color:#8a6d00}
+.passed{color:#176f2c}.failed,.blocked{color:#b3261e}.error{color:#7a1fa2}.skipped{color:#8a6d00}
 .flags li{margin:.2rem 0}small{color:#666}
 """
 
@@ -34,7 +34,7 @@ def render(card: Scorecard) -> str:
         if (score := card.criteria[c.value]).max_points
     )
     checks = "".join(
-        f'<tr><td>{_text(check.title)}</td><td class="{_text(check.status)}">{_text(check.status)}</td>'
+        f'<tr><td>{_text(check.title)}</td><td class="{_text(check.status)}">{_text(markdown.result_label(check))}</td>'
         f"<td>{check.points:g} / {check.max_points:g}</td><td>{_text(check.feedback)}"
         + (f"<br><small>{_text(check.detail)}</small>" if check.detail else "")
         + "</td></tr>"
@@ -42,6 +42,7 @@ def render(card: Scorecard) -> str:
     )
     flags = "".join(f"<li><b>{_text(f.kind)}</b>: {_text(f.detail)}</li>" for f in card.flags)
     state = "" if card.complete else f" (incomplete: {markdown.state(card)})"
+    gating = "".join(f"<p><b>{_text(line)}</b></p>" for line in markdown.gating_lines(card))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
@@ -51,7 +52,7 @@ def render(card: Scorecard) -> str:
         f"({_percent(card.total.percent)})</h1>"
         f"<p>submission {_text(card.submission.source)} <small>sha256 {_text(card.submission.sha256)}</small><br>"
         f"backend {_text(card.backend)}{state} · maturity {card.maturity_level} ({_text(card.maturity_title)}) · "
-        f"graded {_text(card.started_at)} in {card.duration_s:.1f} s</p>"
+        f"graded {_text(card.started_at)} in {card.duration_s:.1f} s</p>{gating}"
         f"<h2>Criteria</h2><table><tr><th>criterion</th><th>points</th><th>percent</th></tr>{criteria}</table>"
         f"<h2>Checks</h2><table><tr><th>check</th><th>result</th><th>points</th><th>feedback</th></tr>{checks}</table>"
         + (f'<h2>Flags</h2><ul class="flags">{flags}</ul>' if flags else "")

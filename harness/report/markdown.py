@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from harness.report.inert import strip_controls
-from harness.report.model import Scorecard
+from harness.report.model import CheckResult, Scorecard
 from harness.spec.criteria import CRITERION_TITLES, Criterion
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
-STATUS_MARK = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skipped"}
+STATUS_MARK = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skipped", "blocked": "not run"}
 
 
 def escape(text: str) -> str:
@@ -30,6 +30,26 @@ def state(card: Scorecard) -> str:
     return "some checks could not run"
 
 
+def result_label(check: CheckResult) -> str:
+    """The check's result in words: a pass whose prerequisites failed says it does not count."""
+    if check.status == "passed" and not check.counted:
+        return "pass, not counted"
+    return STATUS_MARK[check.status]
+
+
+def gating_lines(card: Scorecard) -> list[str]:
+    """What the rubric's prerequisites and caps did to this score, one sentence each (plain text)."""
+    lines = [
+        f"Capped at {cap.max_percent:g}% because {', '.join(cap.unless)} did not pass: {cap.reason}"
+        for cap in card.caps
+        if cap.applied
+    ]
+    gated = [c.id for c in card.checks if c.requires and not c.counted and c.status in ("passed", "blocked")]
+    if gated:
+        lines.append(f"Not counted because a check they require did not pass: {', '.join(gated)}.")
+    return lines
+
+
 def render(card: Scorecard) -> str:
     lines = [
         f"# {escape(card.exercise.title)}: {card.total.points:g} / {card.total.max_points:g} "
@@ -40,6 +60,7 @@ def render(card: Scorecard) -> str:
         f"- backend: {card.backend}{'' if card.complete else f' (INCOMPLETE: {state(card)})'}",
         f"- maturity level: {card.maturity_level} ({card.maturity_title})",
         f"- graded at {card.started_at} in {card.duration_s:.1f} s",
+        *(f"- {escape(line)}" for line in gating_lines(card)),
         "",
         "## Criteria",
         "",
@@ -57,8 +78,7 @@ def render(card: Scorecard) -> str:
     for check in card.checks:
         feedback = escape(check.feedback) + (f" ({escape(check.detail)})" if check.detail else "")
         lines.append(
-            f"| {escape(check.title)} | {STATUS_MARK[check.status]} | {check.points:g} / {check.max_points:g} "
-            f"| {feedback} |"
+            f"| {escape(check.title)} | {result_label(check)} | {check.points:g} / {check.max_points:g} | {feedback} |"
         )
     if card.manual:
         lines += ["", "## For the interviewer (scored 0-3)", ""]

@@ -50,6 +50,18 @@ class CheckResult(BaseModel):
     feedback: str
     detail: str = ""
     duration_s: float
+    #: Whether its points count: it passed and every check it requires counts.
+    counted: bool
+    requires: list[str] = Field(default_factory=list)
+
+
+class CapResult(BaseModel):
+    """A rubric cap: the total stays at most `max_percent` unless the `unless` checks count."""
+
+    unless: list[str]
+    max_percent: float
+    reason: str
+    applied: bool
 
 
 class ManualResult(BaseModel):
@@ -74,6 +86,7 @@ class Scorecard(BaseModel):
     #: Points of the total (graded points) out of reach of this backend: their checks were skipped.
     total: Score
     ungraded_points: float = 0.0
+    caps: list[CapResult] = Field(default_factory=list)
     criteria: dict[str, Score]
     maturity_level: int = Field(ge=1, le=5)
     maturity_title: str

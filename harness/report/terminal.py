@@ -7,10 +7,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.report.inert import strip_controls
-from harness.report.markdown import state
+from harness.report.markdown import gating_lines, result_label, state
 from harness.report.model import Scorecard
 
-STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}
+STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow", "blocked": "red"}
 
 
 def safe(text: str) -> str:
@@ -35,7 +35,7 @@ def render(card: Scorecard, console: Console) -> None:
         table.add_row(
             safe(check.title),
             check.criterion,
-            f"[{style}]{check.status}[/{style}]",
+            f"[{style}]{result_label(check)}[/{style}]",
             f"{check.points:g}/{check.max_points:g}",
         )
     table.add_section()
@@ -52,10 +52,12 @@ def render(card: Scorecard, console: Console) -> None:
     for check in card.checks:
         if check.status == "skipped":
             skipped.setdefault(check.detail or check.feedback, []).append(check.id)
-        elif check.status != "passed":
+        elif check.status != "passed" or not check.counted:
             reason = check.detail or check.feedback
-            console.print(f"[{STYLE[check.status]}]{check.status}[/] {safe(check.id)}: {safe(reason)}")
+            console.print(f"[{STYLE[check.status]}]{result_label(check)}[/] {safe(check.id)}: {safe(reason)}")
     for reason, ids in skipped.items():
         console.print(f"[{STYLE['skipped']}]skipped[/] {safe(', '.join(ids))}: {safe(reason)}")
+    for line in gating_lines(card):
+        console.print(f"[bold]{safe(line)}[/bold]")
     for flag in card.flags:
         console.print(f"[yellow]flag[/yellow] {safe(flag.kind)}: {safe(flag.detail)}")

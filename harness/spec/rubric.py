@@ -31,6 +31,16 @@ class CheckSpec(Strict):
     points: float = Field(gt=0)
     title: str = Field(min_length=1)
     feedback: Feedback
+    #: Checks that must pass for this one's points to count; it is not run when one of them did not pass.
+    requires: list[CheckId] = Field(default_factory=list)
+
+
+class Cap(Strict):
+    """The total stays at most `max_percent` unless every check in `unless` passes (and counts)."""
+
+    unless: list[CheckId] = Field(min_length=1)
+    max_percent: float = Field(ge=0, lt=100)
+    reason: str = Field(min_length=1)
 
 
 class ManualItem(Strict):
@@ -53,6 +63,7 @@ class Rubric(Strict):
     checks: list[CheckSpec] = Field(min_length=1)
     manual: list[ManualItem] = Field(default_factory=list)
     maturity: dict[int, list[CheckId]] = Field(default_factory=dict)
+    caps: list[Cap] = Field(default_factory=list)
 
     @property
     def max_points(self) -> float:
@@ -60,6 +71,11 @@ class Rubric(Strict):
 
     def check(self, check_id: str) -> CheckSpec:
         return next(c for c in self.checks if c.id == check_id)
+
+    @property
+    def requires(self) -> dict[str, list[str]]:
+        """Each check's prerequisites (checks without any are left out)."""
+        return {c.id: list(c.requires) for c in self.checks if c.requires}
 
 
 def _hint(error: dict[str, Any]) -> str | None:
@@ -120,6 +136,15 @@ def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
                 ["maturity", level],
                 f"maturity level {level} names unknown checks: {', '.join(unknown)}; use ids from `checks`.",
             )
+    _check_requires(path, rubric)
+    for index, cap in enumerate(rubric.caps):
+        unknown = sorted(set(cap.unless) - set(ids))
+        if unknown:
+            raise yamlfile.error_at(
+                path,
+                ["caps", index, "unless"],
+                f"cap names unknown checks: {', '.join(unknown)}; use ids from `checks`.",
+            )
     unscored = sorted(set(tests) - set(ids))
     if unscored:
         raise yamlfile.error_at(
@@ -128,3 +153,62 @@ def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
             f"grader tests without a rubric entry: {', '.join(unscored)}; add a check for each.",
         )
     return rubric
+
+
+def _check_requires(path: Path, rubric: Rubric) -> None:
+    """Prerequisites name other existing checks and never form a cycle."""
+    ids = {check.id for check in rubric.checks}
+    for index, check in enumerate(rubric.checks):
+        unknown = sorted(set(check.requires) - ids)
+        if unknown:
+            raise yamlfile.error_at(
+                path,
+                ["checks", index, "requires"],
+                f"check '{check.id}' requires unknown checks: {', '.join(unknown)}; use ids from `checks`.",
+            )
+        if check.id in check.requires:
+            raise yamlfile.error_at(
+                path, ["checks", index, "requires"], f"check '{check.id}' requires itself; remove it from requires."
+            )
+    requires = rubric.requires
+    for index, check in enumerate(rubric.checks):
+        if cycle := _cycle_from(check.id, requires):
+            raise yamlfile.error_at(
+                path,
+                ["checks", index, "requires"],
+                f"prerequisites form a cycle: {' -> '.join(cycle)}; break it so some check comes first.",
+            )
+
+
+def _cycle_from(start: str, requires: dict[str, list[str]]) -> list[str]:
+    """A chain of prerequisites leading from `start` back to it, or [] if there is none."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, chain = stack.pop()
+        for needed in requires.get(node, []):
+            if needed == start:
+                return [*chain, start]
+            if needed not in seen:
+                seen.add(needed)
+                stack.append((needed, [*chain, needed]))
+    return []
+
+
+def prerequisite_order(check_ids: list[str], requires: dict[str, list[str]]) -> list[str]:
+    """`check_ids` in their given order, except that every check comes after its prerequisites."""
+    placed: list[str] = []
+    done: set[str] = set()
+
+    def place(check_id: str) -> None:
+        if check_id in done:
+            return
+        done.add(check_id)
+        for needed in requires.get(check_id, []):
+            if needed in check_ids:
+                place(needed)
+        placed.append(check_id)
+
+    for check_id in check_ids:
+        place(check_id)
+    return placed

@@ -85,3 +85,38 @@ def test_submission_pytest_config_is_never_loaded(toy: Exercise, tmp_path: Path)
     (hostile / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-p conftest'\n")
     card = grade(toy, hostile, "local")
     assert card.total.points == 0
+
+
+def _require_script(toy_root: Path) -> Exercise:
+    """`answer` (collected first) requires `script_runs`; the total is capped without it."""
+    rubric = toy_root / "rubrics" / "toy.yaml"
+    text = rubric.read_text().replace(
+        "    title: The answer is right", "    title: The answer is right\n    requires: [script_runs]"
+    )
+    rubric.write_text(
+        text.replace("maturity:", "caps:\n  - {unless: [script_runs], max_percent: 30, reason: r}\nmaturity:")
+    )
+    return exercise_mod.load("toy")
+
+
+def test_prerequisites_run_first(toy_root: Path) -> None:
+    toy = _require_script(toy_root)
+    card = grade(toy, toy.paths.solution, "local")
+    assert [(c.id, c.status, c.counted) for c in card.checks] == [
+        ("answer", "passed", True),
+        ("script_runs", "passed", True),
+    ]
+    assert card.total.percent == 100 and card.maturity_level == 2 and not any(cap.applied for cap in card.caps)
+
+
+def test_a_check_whose_prerequisite_failed_is_not_run(toy_root: Path, tmp_path: Path) -> None:
+    toy = _require_script(toy_root)
+    # The right answer and a broken script: `answer` would pass, but it is not even run.
+    submission = tmp_path / "half"
+    shutil.copytree(toy.paths.starter, submission)
+    (submission / "answer.txt").write_text("42\n")
+    card = grade(toy, submission, "local")
+    answer = next(c for c in card.checks if c.id == "answer")
+    assert (answer.status, answer.points, answer.counted) == ("blocked", 0, False)
+    assert answer.detail == "not run: requires script_runs, which did not pass"
+    assert card.total.points == 0 and card.caps[0].applied

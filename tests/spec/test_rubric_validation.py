@@ -83,3 +83,39 @@ def test_exercise_id_must_match_folder(toy_root: Path) -> None:
 def test_repeated_check_id(toy_root: Path) -> None:
     _break(toy_root, "id: script_runs", "id: answer")
     assert "toy.yaml:8: check id 'answer' is repeated" in _error(toy_root)
+
+
+def test_requires_names_unknown_check(toy_root: Path) -> None:
+    _break(toy_root, "    title: The answer is right", "    title: The answer is right\n    requires: [nope]")
+    message = _error(toy_root)
+    assert "toy.yaml:7: check 'answer' requires unknown checks: nope" in message
+
+
+def test_requires_itself(toy_root: Path) -> None:
+    _break(toy_root, "    title: The answer is right", "    title: The answer is right\n    requires: [answer]")
+    assert "check 'answer' requires itself" in _error(toy_root)
+
+
+def test_requires_cycle_is_named(toy_root: Path) -> None:
+    _break(toy_root, "    title: The answer is right", "    title: The answer is right\n    requires: [script_runs]")
+    _break(toy_root, "    title: The script runs", "    title: The script runs\n    requires: [answer]")
+    message = _error(toy_root)
+    assert "toy.yaml:7:" in message and "cycle: answer -> script_runs -> answer" in message
+
+
+def test_cap_names_unknown_check(toy_root: Path) -> None:
+    _break(toy_root, "maturity:", "caps:\n  - {unless: [nope], max_percent: 40, reason: core}\nmaturity:")
+    assert "toy.yaml:14: cap names unknown checks: nope" in _error(toy_root)
+
+
+def test_cap_percent_must_be_below_100(toy_root: Path) -> None:
+    _break(toy_root, "maturity:", "caps:\n  - {unless: [answer], max_percent: 100, reason: core}\nmaturity:")
+    assert "caps.0.max_percent" in _error(toy_root)
+
+
+def test_requires_and_caps_load(toy_root: Path) -> None:
+    _break(toy_root, "    title: The answer is right", "    title: The answer is right\n    requires: [script_runs]")
+    _break(toy_root, "maturity:", "caps:\n  - {unless: [script_runs], max_percent: 40, reason: core}\nmaturity:")
+    toy = exercise_mod.load("toy")
+    assert toy.rubric.requires == {"answer": ["script_runs"]}
+    assert toy.rubric.caps[0].max_percent == 40
