@@ -10,16 +10,13 @@ import hashlib
 from pathlib import Path
 
 from harness.check.protocol import Flag
+from harness.pytest_config import aimed_at_grader
 
-#: pytest configuration a submission may carry for its own tests; the grader never reads it.
-PYTEST_FILES = ("conftest.py", "pytest.ini", ".pytest.ini")
-PYTEST_SECTIONS = {"pyproject.toml": "[tool.pytest", "setup.cfg": "[tool:pytest]", "tox.ini": "[pytest]"}
 #: Files Python runs at start-up: no legitimate pipeline needs them in a project folder.
 STARTUP_HOOKS = ("sitecustomize.py", "usercustomize.py")
 #: Modules a submission could try to shadow at its top level to subvert graders.
 SHADOWED = ("pytest", "_pytest", "pluggy", "harness", "json", "yaml", "subprocess", "importlib", "site")
 MAX_LISTED = 5
-MAX_SECTION_READ = 1024 * 1024
 
 
 def _listed(paths: list[str]) -> str:
@@ -29,19 +26,6 @@ def _listed(paths: list[str]) -> str:
 
 def _relative(root: Path, paths: list[Path]) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in paths)
-
-
-def _pytest_config(root: Path) -> list[str]:
-    found = [p for name in PYTEST_FILES for p in root.rglob(name) if p.is_file()]
-    for name, marker in PYTEST_SECTIONS.items():
-        for path in root.rglob(name):
-            if (
-                path.is_file()
-                and path.stat().st_size <= MAX_SECTION_READ
-                and marker in path.read_text("utf-8", "replace")
-            ):
-                found.append(path)
-    return _relative(root, found)
 
 
 def _startup_hooks(root: Path) -> list[str]:
@@ -80,8 +64,9 @@ def protected_changes(root: Path, starter: Path, protected: list[str]) -> list[F
 
 def inspect_submission(root: Path, starter: Path, protected: list[str]) -> list[Flag]:
     flags = []
-    if config := _pytest_config(root):
-        flags.append(Flag(kind="pytest_config_ignored", detail=f"not used by the grader: {_listed(config)}"))
+    if aimed := aimed_at_grader(root):
+        detail = f"pytest configuration aimed at the grader, which never loads it: {_listed(aimed)}"
+        flags.append(Flag(kind="tamper_attempt", detail=detail))
     if hooks := _startup_hooks(root):
         flags.append(Flag(kind="tamper_attempt", detail=f"Python start-up hooks in the submission: {_listed(hooks)}"))
     if shadows := _shadows(root):

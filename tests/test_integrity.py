@@ -36,7 +36,11 @@ def test_injection_attempts_are_named(tmp_path: Path) -> None:
     (submission / "harness" / "__init__.py").write_text("")
     flags = {(f.kind, f.detail) for f in inspect_submission(submission, starter, [])}
     assert flags == {
-        ("pytest_config_ignored", "not used by the grader: pyproject.toml, tests/conftest.py"),
+        (
+            "tamper_attempt",
+            "pytest configuration aimed at the grader, which never loads it: pyproject.toml (loads "
+            "plugins or moves the rootdir in its options)",
+        ),
         ("tamper_attempt", "Python start-up hooks in the submission: evil.pth, sitecustomize.py"),
         ("tamper_attempt", "modules shadowing the grader's: harness/__init__.py, pytest.py"),
     }
@@ -50,3 +54,49 @@ def test_protected_files_changed_removed_or_linked(tmp_path: Path) -> None:
     (submission / "source.py").unlink()
     (submission / "source.py").symlink_to("train.py")
     assert [f.kind for f in inspect_submission(submission, starter, ["source.py"])] == ["protected_file_changed"]
+
+
+ORDINARY_CONFTEST = """\
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long tests")
+
+
+@pytest.fixture
+def client():
+    return object()
+"""
+
+
+def test_a_candidates_own_test_configuration_is_not_flagged(tmp_path: Path) -> None:
+    starter, submission = _project(tmp_path)
+    (submission / "tests").mkdir()
+    (submission / "tests" / "conftest.py").write_text(ORDINARY_CONFTEST)
+    (submission / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = -q -p no:cacheprovider\n")
+    (submission / "pyproject.toml").write_text("[tool.pytest.ini_options]\nmarkers = ['slow']\npythonpath = ['.']\n")
+    (submission / "setup.cfg").write_text("[flake8]\nmax-line-length = 100\n")
+    assert inspect_submission(submission, starter, []) == []
+
+
+def test_configuration_aimed_at_the_grader_is_named_with_its_evidence(tmp_path: Path) -> None:
+    starter, submission = _project(tmp_path)
+    (submission / "conftest.py").write_text(
+        "import os\nos.environ['X'] = '1'\nos._exit(0)\n\ndef pytest_runtest_makereport(item, call):\n    pass\n"
+    )
+    (submission / "tests").mkdir()
+    (submission / "tests" / "conftest.py").write_text("import harness.check.plugin\n")
+    (submission / "tox.ini").write_text("[pytest]\naddopts = -p no:harness.check.plugin\n")
+    [flag] = inspect_submission(submission, starter, [])
+    assert flag.kind == "tamper_attempt"
+    assert flag.detail == (
+        "pytest configuration aimed at the grader, which never loads it: "
+        "conftest.py (calls os._exit() at import, defines pytest_runtest_makereport), "
+        "tests/conftest.py (names the grader), tox.ini (names the grader)"
+    )

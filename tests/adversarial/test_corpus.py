@@ -65,7 +65,7 @@ CASES = [
     Case(
         "report-injection",
         hostile.INJECTION,
-        {"tamper_attempt", "pytest_config_ignored"},
+        {"tamper_attempt"},
         {
             "conftest.py": "def pytest_collection_modifyitems(items):\n    items.clear()\n",
             "json.py": "x = 1\n",

@@ -79,4 +79,4 @@ def test_pytest_injection_sitecustomize_and_forged_results_earn_nothing(tmp_path
     assert card.total.points == 0 and all(c.status != "passed" for c in card.checks)
     assert card.complete  # the checks ran; the forgeries changed nothing
     kinds = [flag.kind for flag in card.flags]
-    assert kinds.count("tamper_attempt") == 2 and "pytest_config_ignored" in kinds
+    assert kinds.count("tamper_attempt") == 3  # start-up hooks, shadowed modules, pytest configuration
