@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +20,47 @@ from harness.exitcodes import ExitCode
 
 pytestmark = pytest.mark.slow
 BACKENDS = ["local", pytest.param("docker", marks=pytest.mark.docker)]
-_reports: dict[str, tuple[int, str, list[dict[str, Any]]]] = {}
+#: Longest a busy process of the saturation test lives, whatever happens to the test that started it.
+BUSY_MAX_S = 3600
+_reports: dict[tuple[str, bool], tuple[int, str, list[dict[str, Any]]]] = {}
 
 
-def validation(cli: CliRunner, backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, list[Any]]:
-    """`opsdrill validate --all --backend B`, run once per backend for the whole session."""
-    if backend not in _reports:
+@contextmanager
+def saturated(processes: int) -> Iterator[None]:
+    """The CPU kept busy by `processes` spinning processes, each of which stops by itself."""
+    spin = f"import time\nend = time.monotonic() + {BUSY_MAX_S}\nwhile time.monotonic() < end:\n    pass\n"
+    busy = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
+
+
+def validation(
+    cli: CliRunner, backend: str, tmp_path_factory: pytest.TempPathFactory, *, loaded: bool = False
+) -> tuple[int, str, list[Any]]:
+    """`opsdrill validate --all --backend B`, run once per backend (idle, or with the CPU saturated)
+    for the whole session."""
+    if (backend, loaded) not in _reports:
         report = tmp_path_factory.mktemp("validate") / "report.json"
         # Three at once: gradings mostly wait on containers, and two cores are enough to keep up.
-        result = cli("validate", "--all", "--backend", backend, "--report", str(report), "--jobs", "3")
+        argv = ["validate", "--all", "--backend", backend, "--report", str(report), "--jobs", "3"]
+        if loaded:
+            with saturated(os.cpu_count() or 2):
+                result = cli(*argv, timeout=3600)
+        else:
+            result = cli(*argv)
         rows = json.loads(report.read_text()) if report.exists() else []
-        _reports[backend] = (result.returncode, result.stdout + result.stderr, rows)
-    return _reports[backend]
+        _reports[backend, loaded] = (result.returncode, result.stdout + result.stderr, rows)
+    return _reports[backend, loaded]
+
+
+def percents(reports: list[dict[str, Any]], skip: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Each graded submission's total, by exercise and name."""
+    return {f"{r['exercise']}/{row['name']}": row["percent"] for r in reports for row in r["rows"]
+            if r["exercise"] not in skip}  # fmt: skip
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -47,15 +80,21 @@ def test_validate_all_exits_0(cli: CliRunner, backend: str, tmp_path_factory: py
 def test_backends_give_the_same_scores(cli: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> None:
     local = validation(cli, "local", tmp_path_factory)[2]
     docker = validation(cli, "docker", tmp_path_factory)[2]
-
-    def percents(reports: list[dict[str, Any]], skip: set[str]) -> dict[str, float]:
-        return {f"{r['exercise']}/{row['name']}": row["percent"] for r in reports for row in r["rows"]
-                if r["exercise"] not in skip}  # fmt: skip
-
     # Exercises whose checks need docker grade partially on local: compared there by the tests below.
-    partial = {r["exercise"] for r in local if any(not row["complete"] for row in r["rows"])}
+    partial = frozenset(r["exercise"] for r in local if any(not row["complete"] for row in r["rows"]))
     assert partial == {"manual-deploy"}
     assert percents(docker, partial) == percents(local, partial)
+
+
+@pytest.mark.docker
+def test_scores_hold_with_the_machine_saturated(cli: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Platforms grade on busy machines: with every core kept busy and three gradings at once, every
+    submission of every exercise gets the score it gets on an idle machine (on docker, the backend
+    that is authoritative for all of them)."""
+    idle = validation(cli, "docker", tmp_path_factory)[2]
+    code, output, loaded = validation(cli, "docker", tmp_path_factory, loaded=True)
+    assert code == ExitCode.OK, output
+    assert percents(loaded) == percents(idle)
 
 
 def test_local_marks_a_docker_exercise_incomplete_and_grades_the_rest(
