@@ -8,19 +8,19 @@ back. The checks only read these records, so one container start serves several 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 import pytest
 from churn import Artifact, Churn, Customer, answered_probabilities, predict_request, probabilities
-from deploying import DeployRun, run_deploys
+from deploying import PRODUCTION, DeployRun, Fingerprints, Server, run_deploys
+from probing import poll, status_text
+from timing import Drain, Load, measure_drain, measure_load
 
 from harness.check.plugin import Grading
-from harness.sandbox.base import CandidateBuild, ExecResult, Sandbox
+from harness.sandbox.base import CandidateBuild, Sandbox
 from harness.sandbox.service import HttpRequest, HttpResponse, Service
 
 LOCAL_SKIP = (
@@ -84,28 +84,33 @@ def plant(box: Sandbox, name: str, artifact: Artifact) -> str:
     return box.path(f"{MODELS}/{name}")
 
 
-def status_text(answer: HttpResponse | None) -> str:
-    if answer is None:
-        return "nothing"
-    return f"{answer.status}" if answer.status else f"no answer ({answer.error})"
+def first_prediction(service: Service, customers: list[Customer], timeout_s: float) -> HttpResponse:
+    """The weakest proof that a service serves: a valid request answered 200 (polled while it starts)."""
+    return poll(service, predict_request(customers), timeout_s)
+
+
+def serving_problem(first: HttpResponse, timeout_s: float) -> str:
+    """'' when the service answered a valid prediction, else what it did instead."""
+    if first.status == 200:
+        return ""
+    return f"POST /predict never answered a valid request with 200 within {timeout_s:.0f}s (last: {status_text(first)})"
 
 
 @dataclass
 class DefaultRun:
     """The image as built: no model chosen by the platform, so it serves the production model."""
 
-    ready: HttpResponse
+    #: Why the service is not serving ('' once it answered a valid prediction).
+    serving: str
+    golden_customers: list[Customer]
     health: str | None = None
+    ready: HttpResponse | None = None
     golden: list[HttpResponse] = field(default_factory=list)
-    golden_customers: list[Customer] = field(default_factory=list)
     version: HttpResponse | None = None
     malformed: list[HttpResponse] = field(default_factory=list)
     alive_after_malformed: HttpResponse | None = None
-    load: list[HttpResponse] = field(default_factory=list)
-    drain: list[HttpResponse] = field(default_factory=list)
-    sigterm_at: float = 0.0
-    stopped: ExecResult | None = None
-    drain_problem: str = ""
+    load: Load | None = None
+    drains: list[Drain] = field(default_factory=list)
 
 
 def _wait_healthy(service: Service, timeout_s: float) -> str | None:
@@ -117,59 +122,34 @@ def _wait_healthy(service: Service, timeout_s: float) -> str | None:
     return status
 
 
-def _drain(service: Service, churn: Churn, params: dict[str, Any], run: DefaultRun) -> None:
-    """One wave of heavy requests, all in flight at once, and SIGTERM part of the way through it.
-
-    No request is sent after the wave: connections still waiting to be accepted when a server
-    closes its socket are reset by any server (a platform stops routing before it stops a pod).
-    Two requests alone first tell how long one takes once warm; the wave is sent at a set moment
-    of the clock the prober shares with the host, so SIGTERM lands while it is being answered."""
-    request = predict_request(churn.customers(int(params["instances_per_request"]), seed=7), timeout_s=60)
-    alone = service.send([replace(request, repeat=2)])
-    if any(answer.status != 200 for answer in alone):
-        bad = next(answer for answer in alone if answer.status != 200)
-        run.drain_problem = f"a heavy valid request got {status_text(bad)} before any SIGTERM"
-        return
-    wave = int(params["concurrency"])
-    send_at = time.monotonic() + float(params["prober_start_s"])
-    into_wave = max(float(params["min_delay_s"]), float(params["at_fraction"]) * wave * alone[-1].elapsed_s)
-    answers: list[HttpResponse] = []
-    heavy = replace(request, repeat=wave, not_before=send_at)
-    sender = threading.Thread(target=lambda: answers.extend(service.send([heavy], concurrency=wave)), daemon=True)
-    sender.start()
-    time.sleep(max(send_at + into_wave - time.monotonic(), 0.0))
-    run.sigterm_at = time.monotonic()
-    run.stopped = service.stop(grace_s=float(params["grace_s"]))
-    sender.join(timeout=120)
-    run.drain = answers
-
-
 @pytest.fixture(scope="session")
 def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> DefaultRun | None:
     if not image.ok:
         return None
     params = grading.params
+    timeout_s = float(params["start_timeout_s"])
     box = grading.sandbox("default")
     service = start(box, image, DEFAULT_PORT)
     try:
-        service.wait_until_ready("/ready", float(params["start_timeout_s"]))
-        health = _wait_healthy(service, float(params["healthy_timeout_s"]))
-        golden_customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
-        chunks = [golden_customers[i : i + GOLDEN_CHUNK] for i in range(0, len(golden_customers), GOLDEN_CHUNK)]
+        customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
+        first = first_prediction(service, customers[:1], timeout_s)
+        run = DefaultRun(serving_problem(first, timeout_s), customers)
+        run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
+        chunks = [customers[i : i + GOLDEN_CHUNK] for i in range(0, len(customers), GOLDEN_CHUNK)]
         malformed = [
             HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"}) for _, body in MALFORMED
         ]
-        # One prober run: readiness, the golden set, the version, the malformed requests, then one valid one.
-        ready, *answers = service.send([
+        # One prober run, once a prediction was answered (the model is loaded): readiness, the golden
+        # set, the version, the malformed requests, then one valid request.
+        run.ready, *answers = service.send([
             HttpRequest("GET", "/ready"), *(predict_request(chunk) for chunk in chunks), HttpRequest("GET", "/version"),
-            *malformed, predict_request(golden_customers[:1]),
+            *malformed, predict_request(customers[:1]),
         ])  # fmt: skip
-        run = DefaultRun(ready, health, answers[: len(chunks)], golden_customers)
+        run.golden = answers[: len(chunks)]
         run.version, *run.malformed, run.alive_after_malformed = answers[len(chunks) :]
-        load = params["load"]
-        singles = churn.customers(int(load["requests"]), seed=int(params["seed"]) + 1)
-        run.load = service.send([predict_request([c]) for c in singles], concurrency=int(load["concurrency"]))
-        _drain(service, churn, params["drain"], run)
+        if not run.serving:
+            run.load = measure_load(grading, service, churn)
+            run.drains = measure_drain(grading, service, churn, lambda: start(box, image, DEFAULT_PORT))
         return run
     finally:
         service.stop()
@@ -179,8 +159,8 @@ def golden_problem(run: DefaultRun | None, churn: Churn, tolerance: float) -> st
     """'' when the image, as built, serves the production model's predictions; else what is wrong."""
     if run is None:
         return "the container did not run"
-    if run.ready.status != 200:
-        return f"the container never became ready: /ready gave {status_text(run.ready)}"
+    if run.serving:
+        return run.serving
     expected = probabilities(churn.production, churn, run.golden_customers)
     got: list[float] = []
     for answer, start in zip(run.golden, range(0, len(expected), GOLDEN_CHUNK), strict=True):
@@ -205,21 +185,15 @@ def golden(grading: Grading, default_run: DefaultRun | None, churn: Churn) -> st
     return golden_problem(default_run, churn, float(grading.params["probability_tolerance"]))
 
 
-def require_serving(golden: str) -> None:
-    """Checks of the image and its description earn nothing for an image that does not serve the model."""
-    assert not golden, f"the image does not serve the production model ({golden})"
-
-
 @dataclass
 class ConfiguredRun:
     """The image with the platform's choice of port, model and version."""
 
     artifact: Artifact
     model_version: str
-    ready: HttpResponse
-    version: HttpResponse | None = None
-    predictions: HttpResponse | None = None
-    customers: list[Customer] = field(default_factory=list)
+    customers: list[Customer]
+    predictions: HttpResponse
+    version: HttpResponse
 
 
 @pytest.fixture(scope="session")
@@ -232,12 +206,9 @@ def configured_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Con
     service = start(box, image, CONFIGURED_PORT, env)
     try:
         customers = churn.customers(60, seed=int(grading.params["seed"]) + 2)
-        timeout_s = float(grading.params["start_timeout_s"])
-        service.wait_until_ready("/ready", timeout_s)
-        ready, version, predictions = service.send(
-            [HttpRequest("GET", "/ready"), HttpRequest("GET", "/version"), predict_request(customers)]
-        )
-        return ConfiguredRun(artifact, env["MODEL_VERSION"], ready, version, predictions, customers)
+        predictions = first_prediction(service, customers, float(grading.params["start_timeout_s"]))
+        version = service.send([HttpRequest("GET", "/version")])[0]
+        return ConfiguredRun(artifact, env["MODEL_VERSION"], customers, predictions, version)
     finally:
         service.stop()
 
@@ -288,9 +259,15 @@ def deploy_started(
         yield None
         return
     box = grading.sandbox("deploy")
-    versions = {"v1": churn.retrained(), "v2": churn.retrained()}  # trained here: the thread only waits
+    # Trained and fingerprinted here: the thread only waits on the sandbox.
+    versions = {"v1": churn.retrained(), "v2": churn.retrained()}
+    customers = churn.customers(20, seed=int(grading.params["seed"]) + 3)
+    known = {**versions, PRODUCTION: churn.production}
+    fingerprints = Fingerprints(customers, {k: probabilities(a, churn, customers) for k, a in known.items()})
+    server = Server(box, lambda env: start(box, build, DEFAULT_PORT, env), fingerprints,
+                    float(grading.params["start_timeout_s"]))  # fmt: skip
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-scenario") as pool:
-        yield pool.submit(run_deploys, box, lambda env: start(box, build, DEFAULT_PORT, env), versions, grading.params)
+        yield pool.submit(run_deploys, server, versions)
 
 
 @pytest.fixture(scope="session")

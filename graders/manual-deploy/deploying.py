@@ -1,24 +1,27 @@
 """The deploy scenario: the candidate's deploy.py changes the server's state, the platform applies it.
 
 The platform's part is what `docker compose --env-file $DEPLOY_DIR/release.env up -d` would do on
-the server: start the candidate's image with the variables the release names. The deploy command
-itself runs in the kit's sandbox, so candidate code never gets near the Docker engine.
+the server: start the candidate's image with the variables the release names (DEPLOY_DIR mounted
+read-only at the same path). The deploy command itself runs in the kit's sandbox, so candidate
+code never gets near the Docker engine. Which model a release serves is told by its predictions,
+so the deploy checks do not depend on the version endpoint.
 """
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from churn import Artifact
+from churn import Artifact, Customer, answered_probabilities, predict_request
+from probing import poll, status_text
 
 from harness.errors import SandboxError
 from harness.sandbox.base import ExecResult, Sandbox
-from harness.sandbox.service import HttpRequest, Service
+from harness.sandbox.service import Service
 
 SERVER = ".opsdrill/server"
 RELEASE_ENV = "release.env"
@@ -36,41 +39,50 @@ PLAN: list[tuple[str, str, bool]] = [
     ("rollback", "v1", True),
 ]
 ROLLBACK_STEPS = 3
+PRODUCTION = "production"
+#: How a served model that is not the expected one is named to the candidate.
+SERVED = {PRODUCTION: "the production model built into the image", "v1": "v1's model", "v2": "v2's model"}
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """The known models' predictions on a few customers: they tell which model a container serves,
+    with or without a /version endpoint."""
+
+    customers: list[Customer]
+    expected: dict[str, list[float]]
+
+    def served(self, values: list[float]) -> str | None:
+        """The label of the known model that gives `values`, if any."""
+        for label, expected in self.expected.items():
+            if all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(values, expected, strict=True)):
+                return label
+        return None
 
 
 @dataclass
 class Step:
     action: str
-    expected: str
     result: ExecResult
+    #: What the release left live that it should not have ('' when right, or not observed).
     problem: str = ""
-    observed: tuple[str, str] | None = None
 
-    def verdict(self, versions: dict[str, tuple[str, Artifact]]) -> str:
+    def verdict(self) -> str:
         """'' when the step did what it should, else what went wrong."""
-        name, artifact = versions[self.expected]
         if not self.result.ok:
             tail = self.result.output.strip().splitlines()[-1:] or ["no output"]
             return f"`{self.action}` exited with {self.result.exit_code}: {tail[0][:200]}"
-        if self.problem:
-            return f"after `{self.action}`, {self.problem}"
-        if self.observed is None:
-            return ""
-        if self.observed != (name, artifact.sha256):
-            got = f"{self.observed[0]!r} (sha256 {self.observed[1][:12]})"
-            return f"after `{self.action}`, /version reported {got}; expected {name!r} (sha256 {artifact.sha256[:12]})"
-        return ""
+        return f"after `{self.action}`, {self.problem}" if self.problem else ""
 
 
 @dataclass
 class DeployRun:
-    versions: dict[str, tuple[str, Artifact]]
     steps: list[Step] = field(default_factory=list)
 
     def first_problem(self, upto: int) -> str:
         """What went wrong in the first `upto` steps of PLAN ('' when they all did what they should)."""
         for step in self.steps[:upto]:
-            if problem := step.verdict(self.versions):
+            if problem := step.verdict():
                 return problem
         return "" if len(self.steps) >= upto else "the deploy sequence stopped early"
 
@@ -100,54 +112,65 @@ def parse_release(text: str, deploy_dir: str) -> dict[str, str] | str:
     return env
 
 
-def _observe(
-    box: Sandbox, start: Callable[[dict[str, str]], Service], deploy_dir: str, timeout_s: float
-) -> tuple[str, str] | str:
-    """Start the release release.env names and ask it what it serves: (version, sha256) or a problem."""
-    try:
-        text = box.read_file(f"{SERVER}/{RELEASE_ENV}", MAX_RELEASE_BYTES).decode("utf-8", "replace")
-    except SandboxError:
-        return f"there is no readable $DEPLOY_DIR/{RELEASE_ENV} (at most {MAX_RELEASE_BYTES} bytes)"
-    env = parse_release(text, deploy_dir)
-    if isinstance(env, str):
-        return env
-    service = start(env)
-    try:
-        # One prober run: poll /ready until it answers, then ask for the version.
-        answer = service.send([HttpRequest("GET", "/ready", until_ok_s=timeout_s), HttpRequest("GET", "/version")])[1]
-    finally:
-        service.stop()
-    try:
-        data = answer.json()
-        return (str(data["model_version"]), str(data["model_sha256"]))
-    except (ValueError, KeyError, TypeError):
-        return f"the release's /version answered {answer.status} {answer.body[:120]!r} {answer.error}".strip()
+@dataclass(frozen=True)
+class Server:
+    """The platform's side of the server: its DEPLOY_DIR, how it starts a release, what it knows."""
+
+    box: Sandbox
+    start: Callable[[dict[str, str]], Service]
+    fingerprints: Fingerprints
+    timeout_s: float
+
+    @property
+    def deploy_dir(self) -> str:
+        return self.box.path(SERVER)
+
+    def live_problem(self, label: str, version: str) -> str:
+        """Start the release release.env names; '' when it is `version` and serves `label`'s model."""
+        try:
+            text = self.box.read_file(f"{SERVER}/{RELEASE_ENV}", MAX_RELEASE_BYTES).decode("utf-8", "replace")
+        except SandboxError:
+            return f"there is no readable $DEPLOY_DIR/{RELEASE_ENV} (at most {MAX_RELEASE_BYTES} bytes)"
+        env = parse_release(text, self.deploy_dir)
+        if isinstance(env, str):
+            return env
+        if env["MODEL_VERSION"] != version:
+            return f"release.env names MODEL_VERSION {env['MODEL_VERSION']!r}; expected {version!r}"
+        service = self.start(env)
+        try:
+            answer = poll(service, predict_request(self.fingerprints.customers), self.timeout_s)
+        finally:
+            service.stop()
+        if answer.status != 200:
+            return f"the container started from release.env answered {status_text(answer)} to a valid prediction"
+        values = answered_probabilities(answer.body, len(self.fingerprints.customers))
+        if isinstance(values, str):
+            return f"the container started from release.env: {values}"
+        served = self.fingerprints.served(values)
+        if served != label:
+            what = SERVED.get(served or "", "predictions of no model the kit knows")
+            return f"the container started from release.env served {what}, not {label}'s model"
+        return ""
 
 
-def run_deploys(
-    box: Sandbox, start: Callable[[dict[str, str]], Service], artifacts: dict[str, Artifact], params: dict[str, Any]
-) -> DeployRun:
+def run_deploys(server: Server, artifacts: dict[str, Artifact]) -> DeployRun:
     """Deploy `artifacts` ("v1", "v2") under fresh version names, following PLAN."""
     tag = secrets.token_hex(3)
-    run = DeployRun({label: (f"2026.11.{label[1:]}-{tag}", artifact) for label, artifact in artifacts.items()})
+    names = {label: f"2026.11.{label[1:]}-{tag}" for label in artifacts}
     paths = {}
-    for label, (_name, artifact) in run.versions.items():
-        box.write_file(f".opsdrill/artifacts/{label}.joblib", artifact.data)
-        paths[label] = box.path(f".opsdrill/artifacts/{label}.joblib")
-    deploy_dir = box.path(SERVER)
+    for label, artifact in artifacts.items():
+        server.box.write_file(f".opsdrill/artifacts/{label}.joblib", artifact.data)
+        paths[label] = server.box.path(f".opsdrill/artifacts/{label}.joblib")
+    run = DeployRun()
     for action, expected, observe in PLAN:
         argv = ["python", "deploy.py", action]
         if action == "deploy":
-            argv += ["--version", run.versions[expected][0], "--model", paths[expected]]
-        step = Step(action=f"{action} {expected}" if action == "deploy" else action, expected=expected,
-                    result=box.exec(argv, env={"DEPLOY_DIR": deploy_dir}, timeout_s=60))  # fmt: skip
+            argv += ["--version", names[expected], "--model", paths[expected]]
+        result = server.box.exec(argv, env={"DEPLOY_DIR": server.deploy_dir}, timeout_s=60)
+        step = Step(f"{action} {expected}" if action == "deploy" else action, result)
         run.steps.append(step)
-        if step.result.ok and observe:
-            seen = _observe(box, start, deploy_dir, float(params["start_timeout_s"]))
-            if isinstance(seen, str):
-                step.problem = seen
-            else:
-                step.observed = seen
-        if step.verdict(run.versions):
+        if result.ok and observe:
+            step.problem = server.live_problem(expected, names[expected])
+        if step.verdict():
             break
     return run

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import yaml
 from churn import Artifact, Churn
-from conftest import require_serving
 from iac import (
     COMPOSE_FILES,
     K8S_GLOBS,
@@ -27,8 +26,7 @@ def _text(grading: Grading, path: str) -> str:
     return (grading.submission_file(path) or b"").decode("utf-8", "replace")
 
 
-def test_infrastructure_as_code(grading: Grading, golden: str) -> None:
-    require_serving(golden)
+def test_infrastructure_as_code(grading: Grading) -> None:
     compose = [path for path in COMPOSE_FILES if grading.submission_file(path) is not None]
     manifests = [path for pattern in K8S_GLOBS for path in grading.submission_glob(pattern)]
     assert compose or manifests, "there is no compose file and no k8s/*.yaml manifest"
@@ -55,8 +53,7 @@ def test_infrastructure_as_code(grading: Grading, golden: str) -> None:
     raise AssertionError("; ".join(problems))
 
 
-def test_ci_workflow(grading: Grading, gate_problem: str) -> None:
-    assert not gate_problem, f"the workflow's quality gate does not work: {gate_problem}"
+def test_ci_workflow(grading: Grading) -> None:
     workflows = [path for pattern in WORKFLOW_GLOBS for path in grading.submission_glob(pattern)]
     assert workflows, "there is no workflow in .github/workflows/"
     problems = []

@@ -140,7 +140,8 @@ def _held_back(grading: Grading, check: str) -> CheckOutcome | None:
         for needed in grading.context.requires.get(check, [])
     }
     if skipped := [needed for needed, status in statuses.items() if status == "skipped"]:
-        detail = f"not graded here: requires {', '.join(skipped)}, which was skipped"
+        why = outcomes[skipped[0]].detail
+        detail = f"not graded here: requires {', '.join(skipped)}, which was skipped" + (f" ({why})" if why else "")
         return CheckOutcome(status="skipped", detail=detail)
     if failed := [needed for needed, status in statuses.items() if status != "passed"]:
         return CheckOutcome(status="blocked", detail=f"not run: requires {', '.join(failed)}, which did not pass")

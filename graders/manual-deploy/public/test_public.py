@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from churn import Churn, answered_probabilities, predict_request
-from conftest import DEFAULT_PORT, LOCAL_SKIP, start
+from churn import Churn, answered_probabilities
+from conftest import DEFAULT_PORT, LOCAL_SKIP, first_prediction, start
 from dockerfile import base_image_problems
 from iac import COMPOSE_FILES, K8S_GLOBS, compose_problems, k8s_problems, load_yaml_documents
+from probing import status_text
 
 from harness.check.plugin import Grading
 
@@ -57,11 +58,9 @@ def test_image_serves_a_prediction(grading: Grading, churn: Churn) -> None:
     box = grading.sandbox("public-serve")
     service = start(box, build, DEFAULT_PORT)
     try:
-        ready = service.wait_until_ready("/ready", float(grading.params["start_timeout_s"]))
-        assert ready, "the container did not answer GET /ready on $PORT"
         customers = churn.customers(5, seed=1)
-        answer = service.send([predict_request(customers)])[0]
-        assert answer.status == 200, f"POST /predict answered {answer.status or answer.error}"
+        answer = first_prediction(service, customers, float(grading.params["start_timeout_s"]))
+        assert answer.status == 200, f"POST /predict on $PORT answered {status_text(answer)}"
         values = answered_probabilities(answer.body, len(customers))
         assert not isinstance(values, str), values
     finally:
