@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from customers import Customers
+from sklearn.metrics import roc_auc_score
 
 from harness.check.plugin import Grading
 from harness.sandbox.base import ExecResult, Sandbox
@@ -22,6 +25,20 @@ METRICS = f"{OUT}/metrics.json"
 RUN_RECORD = f"{OUT}/run.json"
 MAX_ARTIFACT = 256 * 1024 * 1024
 MAX_TEXT = 1024 * 1024
+MAX_DATA = 512 * 1024 * 1024
+EVAL_DIR = ".opsdrill-eval"
+PREDICT_SCRIPT = """\
+import json, sys
+import joblib
+import pandas as pd
+
+model = joblib.load(sys.argv[1])
+frame = pd.read_csv(sys.argv[2])
+columns = list(getattr(model, "feature_names_in_", sys.argv[4].split(",")))
+scores = model.predict_proba(frame[columns])[:, 1]
+with open(sys.argv[3], "w") as handle:
+    json.dump([float(s) for s in scores], handle)
+"""
 
 
 @dataclass
@@ -95,3 +112,28 @@ def data_path(config: dict[str, Any] | None) -> str | None:
     data = config.get("data") if config else None
     path = data.get("path") if isinstance(data, dict) else None
     return path if isinstance(path, str) else None
+
+
+def write_config(sandbox: Sandbox, config: dict[str, Any]) -> None:
+    sandbox.write_file("config.yaml", yaml.safe_dump(config, sort_keys=False).encode())
+
+
+def holdout_auc(run: TrainingRun, customers: Customers, timeout_s: float) -> float:
+    """ROC AUC of the run's model on `customers`, scored inside the run's sandbox (the model is never
+    loaded here)."""
+    csv, scores_path = f"{EVAL_DIR}/{customers.name}.csv", f"{EVAL_DIR}/{customers.name}-scores.json"
+    run.sandbox.write_file(csv, customers.frame.drop(columns=customers.label).to_csv(index=False).encode())
+    run.sandbox.write_file(f"{EVAL_DIR}/predict.py", PREDICT_SCRIPT.encode())
+    result = run.sandbox.exec(
+        ["python", f"{EVAL_DIR}/predict.py", ARTIFACT, csv, scores_path, ",".join(customers.feature_columns)],
+        env={"PYTHONPATH": "."},
+        timeout_s=timeout_s,
+    )
+    last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    assert result.ok, f"the model could not score new customers: {last}"
+    scores = json.loads(run.sandbox.read_file(scores_path, 8 * 1024 * 1024))
+    labels = customers.frame[customers.label].to_numpy()
+    assert len(scores) == len(labels) and all(isinstance(s, float) and math.isfinite(s) for s in scores), (
+        "the model must give one finite probability per customer"
+    )
+    return float(roc_auc_score(labels, scores))
