@@ -18,6 +18,7 @@ from iac import (
 )
 
 from harness.check.plugin import Grading
+from harness.check.workflows import with_called_scripts
 
 GATE_DIR = ".opsdrill/gate"
 
@@ -68,7 +69,7 @@ def test_ci_workflow(grading: Grading) -> None:
             problems.append(f"{path} is not a valid workflow: {errors[0]}")
             continue
         steps = workflow_steps(document)
-        runs = " \n".join(str(step.get("run", "")) for step in steps)
+        runs = with_called_scripts(" \n".join(str(step.get("run", "")) for step in steps), grading.submission_file)
         uses = " ".join(str(step.get("uses", "")) for step in steps)
         missing = [what for what, present in [
             ("runs the tests (pytest)", "pytest" in runs),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import DriftRun
-from live import Live, named, payload
+from live import Live, assert_countable, named, payload
 
 from harness.check.plugin import Grading
 from harness.sandbox.service import SinkMessage
@@ -12,14 +12,26 @@ PAYLOAD_NUMBERS = ("value", "threshold")
 PAYLOAD_TEXTS = ("alert", "feature", "statistic")
 
 
-def test_no_false_alarm(grading: Grading, drift_run: DriftRun) -> None:
+def test_drift_detected(grading: Grading, drift_run: DriftRun, gradual_run: Live) -> None:
+    abrupt, gradual = grading.params["abrupt"]["feature"], grading.params["gradual"]["feature"]
     phases = drift_run.live.phases
+    if abrupt in named(phases["abrupt"].alerts + phases["abrupt_tail"].alerts):
+        return
+    if gradual in named(gradual_run.phases["ramp"].alerts):
+        return
+    assert_countable(drift_run.live)
+    assert_countable(gradual_run)
+    raise AssertionError(
+        f"no alert named {abrupt} while it was shifted, nor {gradual} while it drifted: the detector never fired"
+    )
+
+
+def test_no_false_alarm(grading: Grading, drift_run: DriftRun) -> None:
     assert not drift_run.clean.alerts, (
         f"{len(drift_run.clean.alerts)} alert(s) during {len(drift_run.clean.answers)} requests drawn from the "
         f"training distribution (features named: {', '.join(sorted(set(named(drift_run.clean.alerts)))) or 'none'})"
     )
-    # Silence is only worth points from a detector that speaks when it should.
-    assert phases["abrupt"].alerts or phases["abrupt_tail"].alerts, "no alert at all, not even for a clear shift"
+    assert_countable(drift_run.live)
 
 
 def test_abrupt_shift_detected(grading: Grading, drift_run: DriftRun) -> None:
@@ -30,6 +42,7 @@ def test_abrupt_shift_detected(grading: Grading, drift_run: DriftRun) -> None:
     assert feature in names, f"no alert naming {feature} within {deadline} requests after it shifted"
     wrong = sorted(set(names) - {feature})
     assert not wrong, f"the alerts also named untouched features: {', '.join(wrong)}"
+    assert_countable(drift_run.live)
 
 
 def test_gradual_drift_detected(grading: Grading, gradual_run: Live) -> None:
@@ -37,6 +50,7 @@ def test_gradual_drift_detected(grading: Grading, gradual_run: Live) -> None:
     feature = gradual["feature"]
     early = named(gradual_run.phases["lead_in"].alerts)
     assert not early, f"alerts before the drift began (naming {', '.join(sorted(set(early)))})"
+    assert_countable(gradual_run)
     due = int(gradual["crossing"] * gradual["ramp_requests"]) + gradual["deadline_requests"]
     assert feature in named(gradual_run.phases["ramp"].alerts), (
         f"no alert naming {feature} within {gradual['deadline_requests']} requests after its drift crossed "
@@ -55,6 +69,7 @@ def test_alerts_deduplicated(grading: Grading, drift_run: DriftRun) -> None:
     assert len(episode) <= dedup["max_total"], (
         f"{len(episode)} alerts for one drift episode (at most {dedup['max_total']})"
     )
+    assert_countable(drift_run.live)
 
 
 def _payload_problem(message: SinkMessage, features: set[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 
-from conftest import DriftRun, Latencies
+from conftest import DriftRun, Round
 from exposition import Scrape, counter_increases, histogram_growth
 
 from harness.check.plugin import Grading
@@ -78,32 +78,33 @@ def _drift_gauges(scrape: Scrape, features: set[str]) -> dict[str, dict[str, flo
     return found
 
 
+def _singled_out(shifted: str, before: dict[str, float], after: dict[str, float]) -> bool:
+    """Whether the shifted feature's gauge moved and stands apart from every other feature's, either
+    way up: a score that grows with drift (PSI) rises to the top, a p-value falls to the bottom."""
+    others = [v for f, v in after.items() if f != shifted]
+    old, new = before.get(shifted), after[shifted]
+    rose = new > (old or 0.0) and new > max(others)
+    fell = old is not None and new < old and new < min(others)
+    return rose or fell
+
+
 def test_drift_gauges(grading: Grading, drift_run: DriftRun) -> None:
     shifted = grading.params["abrupt"]["feature"]
     features = set(grading.params["features"])
     before = _drift_gauges(_scrape(drift_run, "clean"), features)
     after = _drift_gauges(_scrape(drift_run, "abrupt"), features)
     assert after, "no gauge with one sample per input feature (a drift score per feature)"
-    for name, values in after.items():
-        others = max(v for f, v in values.items() if f != shifted)
-        rose = values[shifted] > before.get(name, {}).get(shifted, 0.0)
-        if rose and values[shifted] > others:
-            return
-    raise AssertionError(f"no per-feature gauge rose for {shifted} and singled it out after it shifted")
-
-
-def test_monitoring_overhead(grading: Grading, drift_run: DriftRun, latencies: Latencies) -> None:
-    overhead = grading.params["overhead"]
-    problem = monitoring_problem(drift_run)
-    assert not problem, f"no working monitoring to measure ({problem})"
-    enough = latencies.sent * 0.9
-    assert len(latencies.monitored) >= enough, "too many replay requests went unanswered to measure latency"
-    assert len(latencies.baseline) >= enough, "the unmonitored baseline did not answer (not the candidate's fault)"
-    ratio = _p95(latencies.monitored) / _p95(latencies.baseline)
-    assert ratio <= overhead["max_p95_ratio"], (
-        f"p95 latency is {ratio:.1f} times the unmonitored service's (at most {overhead['max_p95_ratio']})"
+    assert any(_singled_out(shifted, before.get(name, {}), values) for name, values in after.items()), (
+        f"no per-feature gauge moved for {shifted} and singled it out after it shifted"
     )
 
 
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
+def test_monitoring_overhead(grading: Grading, latencies: list[Round]) -> None:
+    limit = grading.params["overhead"]["max_p95_ratio"]
+    answered = [r for r in latencies if r.answered(r.monitored)]
+    assert answered, "too many replay requests went unanswered to measure latency"
+    ratios = [r.ratio for r in answered]
+    assert min(ratios) <= limit, (
+        f"p95 latency was {min(ratios):.1f} times the unmonitored service's or more in each of {len(ratios)} "
+        f"measurements (at most {limit})"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from live import Live, named
+from live import Live, assert_countable, named
 
 from harness.check.plugin import Grading
 
@@ -26,6 +26,7 @@ def test_unit_change_alerted(grading: Grading, unit_run: Live) -> None:
     units = grading.params["unit_change"]
     feature = units["feature"]
     assert feature not in named(unit_run.phases["lead_in"].alerts), f"{feature} was alerted on before it changed"
+    assert_countable(unit_run)
     assert feature in named(unit_run.phases["changed"].alerts), (
         f"no alert naming {feature} within {units['deadline_requests']} requests after it switched to cents"
     )

@@ -16,6 +16,7 @@ from ruamel.yaml.error import YAMLError
 from runs import MAX_DATA, METRICS, RUN_RECORD, TrainingRun, data_path, read_config
 
 from harness.check.plugin import Grading
+from harness.check.workflows import with_called_scripts
 
 NOTEBOOK = "churn.ipynb"
 NOTEBOOK_OUT = "out-notebook"
@@ -162,7 +163,7 @@ def test_ci_workflow_valid(grading: Grading) -> None:
         if not isinstance(workflow, dict) or error is not None:
             problems.append(f"{name} breaks the workflow schema: {error.message[:120] if error else 'not a mapping'}")
             continue
-        commands = "\n".join(_step_commands(workflow))
+        commands = with_called_scripts("\n".join(_step_commands(workflow)), grading.submission_file)
         if TRAINING_STEP.search(commands) and COMPARISON_STEP.search(commands):
             return
         problems.append(f"{name} does not both train and compare two runs")
