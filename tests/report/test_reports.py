@@ -16,7 +16,7 @@ from harness.grade import grade
 from harness.report import html, markdown, terminal
 from harness.report.files import ReportFormat, write_reports
 from harness.report.jsonfile import schema_errors
-from harness.report.model import Scorecard
+from harness.report.model import CapResult, Scorecard
 
 HOSTILE = "<script>alert(1)</script> [red]x[/red] \x1b[2J | **bold** ![img](http://x) \n# heading"
 
@@ -75,3 +75,27 @@ def test_terminal_strips_ansi_and_markup(card: Scorecard) -> None:
     terminal.render(hostile, console)
     output = console.export_text()
     assert "[red]x[/red]" in output and "\x1b" not in output
+
+
+def test_every_report_says_what_prerequisites_and_caps_did(card: Scorecard) -> None:
+    answer, script = card.checks
+    gated = card.model_copy(
+        update={
+            "checks": [
+                answer.model_copy(update={"status": "passed", "counted": False, "requires": ["script_runs"],
+                                          "detail": "passed, not counted: requires script_runs, which did not pass"}),
+                script,
+            ],
+            "caps": [CapResult(unless=["script_runs"], max_percent=30, reason="Nothing runs.", applied=True)],
+        }
+    )  # fmt: skip
+    cap_line = "Capped at 30% because script_runs did not pass: Nothing runs."
+    gate_line = "Not counted because a check they require did not pass: answer."
+    text = markdown.render(gated)
+    assert "| pass, not counted |" in text and markdown.escape(cap_line) in text and markdown.escape(gate_line) in text
+    page = html.render(gated)
+    assert "pass, not counted" in page and cap_line in page and gate_line in page
+    console = Console(record=True, width=200, color_system=None)
+    terminal.render(gated, console)
+    output = console.export_text()
+    assert "pass, not counted" in output and cap_line in output and "not counted: requires script_runs" in output
