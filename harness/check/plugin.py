@@ -129,6 +129,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank[_check_id(item.name)])
 
 
+def _because(detail: str, prerequisite: CheckOutcome | None) -> str:
+    """`detail`, followed by why the prerequisite did not pass, so the real cause is on every check."""
+    why = prerequisite.detail if prerequisite is not None else ""
+    return f"{detail}: {why}"[:MAX_DETAIL] if why else detail
+
+
 def _held_back(grading: Grading, check: str) -> CheckOutcome | None:
     """The outcome of a check whose prerequisites did not pass (None when it may run).
 
@@ -140,11 +146,11 @@ def _held_back(grading: Grading, check: str) -> CheckOutcome | None:
         for needed in grading.context.requires.get(check, [])
     }
     if skipped := [needed for needed, status in statuses.items() if status == "skipped"]:
-        why = outcomes[skipped[0]].detail
-        detail = f"not graded here: requires {', '.join(skipped)}, which was skipped" + (f" ({why})" if why else "")
-        return CheckOutcome(status="skipped", detail=detail)
+        detail = f"not graded here: requires {', '.join(skipped)}, which was skipped"
+        return CheckOutcome(status="skipped", detail=_because(detail, outcomes.get(skipped[0])))
     if failed := [needed for needed, status in statuses.items() if status != "passed"]:
-        return CheckOutcome(status="blocked", detail=f"not run: requires {', '.join(failed)}, which did not pass")
+        detail = f"not run: requires {', '.join(failed)}, which did not pass"
+        return CheckOutcome(status="blocked", detail=_because(detail, outcomes.get(failed[0])))
     return None
 
 

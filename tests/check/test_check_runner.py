@@ -118,5 +118,5 @@ def test_a_check_whose_prerequisite_failed_is_not_run(toy_root: Path, tmp_path: 
     card = grade(toy, submission, "local")
     answer = next(c for c in card.checks if c.id == "answer")
     assert (answer.status, answer.points, answer.counted) == ("blocked", 0, False)
-    assert answer.detail == "not run: requires script_runs, which did not pass"
+    assert answer.detail == "not run: requires script_runs, which did not pass: run.sh printed 'nope'"
     assert card.total.points == 0 and card.caps[0].applied
