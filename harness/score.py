@@ -70,12 +70,12 @@ def _graded(checks: list[CheckResult]) -> list[CheckResult]:
     return [c for c in checks if c.status != "skipped"]
 
 
-def total(checks: list[CheckResult], applied_caps: Sequence[CapResult] = ()) -> Score:
+def total(checks: list[CheckResult], rubric_caps: Sequence[CapResult] = ()) -> Score:
     """Points out of the points graded, held to the lowest cap that applies; `ungraded_points`
     says what could not be graded."""
     graded = _graded(checks)
     points, max_points = sum(c.points for c in graded), sum(c.max_points for c in graded)
-    for cap in applied_caps:
+    for cap in rubric_caps:
         if cap.applied:
             points = min(points, max_points * cap.max_percent / 100)
     return Score.of(points, max_points)
