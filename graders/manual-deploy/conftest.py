@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 from churn import Artifact, Churn, Customer, answered_probabilities, predict_request, probabilities
 from deploying import PRODUCTION, DeployRun, Fingerprints, Server, run_deploys
-from probing import poll, status_text
+from probing import status_text
 from timing import Drain, Load, measure_drain, measure_load
 
 from harness.check.plugin import Grading
@@ -86,7 +86,7 @@ def plant(box: Sandbox, name: str, artifact: Artifact) -> str:
 
 def first_prediction(service: Service, customers: list[Customer], timeout_s: float) -> HttpResponse:
     """The weakest proof that a service serves: a valid request answered 200 (polled while it starts)."""
-    return poll(service, predict_request(customers), timeout_s)
+    return service.poll(predict_request(customers), timeout_s)
 
 
 def serving_problem(first: HttpResponse, timeout_s: float) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from churn import Artifact, Customer, answered_probabilities, predict_request
-from probing import poll, status_text
+from probing import status_text
 
 from harness.errors import SandboxError
 from harness.sandbox.base import ExecResult, Sandbox
@@ -138,7 +138,7 @@ class Server:
             return f"release.env names MODEL_VERSION {env['MODEL_VERSION']!r}; expected {version!r}"
         service = self.start(env)
         try:
-            answer = poll(service, predict_request(self.fingerprints.customers), self.timeout_s)
+            answer = service.poll(predict_request(self.fingerprints.customers), self.timeout_s)
         finally:
             service.stop()
         if answer.status != 200:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from churn import Churn, predict_request
-from probing import poll, status_text
+from probing import status_text
 
 from harness.check.plugin import Grading
 from harness.sandbox.base import ExecResult
@@ -172,7 +172,7 @@ def measure_drain(grading: Grading, service: Service, churn: Churn, restart: Cal
     while drains[-1].undecided() and len(drains) < len(fractions):
         again = restart()
         try:
-            first = poll(again, predict_request(churn.customers(1, seed=7)), float(grading.params["start_timeout_s"]))
+            first = again.poll(predict_request(churn.customers(1, seed=7)), float(grading.params["start_timeout_s"]))
             if first.status != 200:
                 break
             drains.append(_drain_once(again, request, params, fractions[len(drains)]))

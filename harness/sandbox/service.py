@@ -12,7 +12,7 @@ import abc
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.sandbox.base import ExecResult
@@ -134,12 +134,18 @@ class Service(abc.ABC):
     ) -> HttpResponse:  # fmt: skip
         return self.send([HttpRequest(method, path, body, headers, max_body=max_body)])[0]
 
-    def wait_until_ready(self, path: str = "/", timeout_s: float = 30.0) -> bool:
-        """Poll `path` until it answers with anything but a 5xx, or the service dies, or time runs out.
-        The prober polls on its own for up to POLL_RUN_S at a time (one prober start, not one per try)."""
+    def poll(self, request: HttpRequest, timeout_s: float) -> HttpResponse:
+        """Send `request` until it gets an answer that is not a 5xx, the service dies, or time runs out;
+        the last answer. The prober retries on its own for up to POLL_RUN_S at a time (one prober
+        start, not one per try)."""
         deadline = time.monotonic() + timeout_s
+        answer = HttpResponse(status=0, error=f"the service stopped within {timeout_s:.0f}s of starting")
         while (left := deadline - time.monotonic()) > 0 and self.running():
-            poll = HttpRequest("GET", path, timeout_s=2.0, until_ok_s=min(POLL_RUN_S, left))
-            if 0 < self.send([poll])[0].status < 500:
-                return True
-        return False
+            answer = self.send([replace(request, until_ok_s=min(POLL_RUN_S, left))])[0]
+            if 0 < answer.status < 500:
+                break
+        return answer
+
+    def wait_until_ready(self, path: str = "/", timeout_s: float = 30.0) -> bool:
+        """Poll GET `path` until it answers with anything but a 5xx, or the service dies, or time runs out."""
+        return 0 < self.poll(HttpRequest("GET", path, timeout_s=2.0), timeout_s).status < 500
