@@ -23,12 +23,16 @@ RESULT_HOOKS = frozenset({
     "pytest_runtest_call", "pytest_pyfunc_call", "pytest_sessionfinish", "pytest_terminal_summary",
     "pytest_unconfigure", "pytest_collection_finish",
 })  # fmt: skip
-#: Names of the grading side; a candidate's configuration has no reason to mention them.
-GRADER_WORDS = re.compile(r"harness|opsdrill|graders?\b|OPSDRILL_", re.IGNORECASE)
+#: References to the grading side (its modules, variables and folders). Plain words such as "test
+#: harness", or "opsdrill check" in a comment, are a candidate's prose, not a reach for the grader.
+GRADER_REFERENCE = re.compile(r"OPSDRILL_[A-Z_]+|\bharness\.(check|sandbox|grade)\b|(^|/)graders/")
+GRADER_MODULES = ("harness", "opsdrill")
 #: Options that load plugins or move pytest's idea of where the tests and their configuration are.
 REACHING_OPTIONS = re.compile(r"(^|\s)(-p\s*(?!no:)\S+|--rootdir|--confcutdir|-c\s|--override-ini|-o\s)")
-#: Module-level calls an ordinary conftest makes: path set-up and plugin registration by name.
-ORDINARY_CALLS = frozenset({"insert", "append", "register_assert_rewrite", "filterwarnings", "simplefilter"})
+#: Calls that, made while pytest imports a conftest, end the process, run programs or code, or
+#: import by name (set-up such as `sys.path.insert` or `logging.basicConfig` is ordinary).
+SUSPECT_CALLS = frozenset({"_exit", "exit", "abort", "kill", "system", "popen", "Popen", "run", "call", "check_call",
+                           "check_output", "exec", "eval", "compile", "__import__", "import_module"})  # fmt: skip
 
 
 def _read(path: Path) -> str | None:
@@ -49,15 +53,27 @@ def _conftest_findings(text: str) -> list[str]:
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             func = node.value.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name not in ORDINARY_CALLS:
+            if name in SUSPECT_CALLS:
                 found.append(f"calls {ast.unparse(func)[:40]}() at import")
         elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytest_plugins" for t in node.targets):
             found.append("loads plugins (pytest_plugins)")
     if "hookwrapper" in text or re.search(r"wrapper\s*=\s*True", text):
         found.append("wraps pytest hooks")
-    if GRADER_WORDS.search(text):
+    if _names_grader(tree):
         found.append("names the grader")
     return found
+
+
+def _names_grader(tree: ast.Module) -> bool:
+    """Whether the code imports the grader's modules or holds a string that refers to them."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in GRADER_MODULES for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in GRADER_MODULES:
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and GRADER_REFERENCE.search(node.value):
+            return True
+    return False
 
 
 def _option_findings(options: list[str]) -> list[str]:
@@ -65,7 +81,7 @@ def _option_findings(options: list[str]) -> list[str]:
     found = []
     if REACHING_OPTIONS.search(joined):
         found.append("loads plugins or moves the rootdir in its options")
-    if GRADER_WORDS.search(joined):
+    if GRADER_REFERENCE.search(joined):
         found.append("names the grader")
     return found
 

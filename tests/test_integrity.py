@@ -57,12 +57,17 @@ def test_protected_files_changed_removed_or_linked(tmp_path: Path) -> None:
 
 
 ORDINARY_CONFTEST = """\
+\"\"\"Fixtures for our test harness; run `opsdrill check` before pushing.\"\"\"
+import logging
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
+os.environ.setdefault("MODEL_PATH", "model/churn.joblib")
+logging.basicConfig(level=logging.INFO)
 
 
 def pytest_configure(config):
