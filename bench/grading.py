@@ -18,7 +18,7 @@ from pathlib import Path
 from harness import exercise as exercise_mod
 from harness.exercise import Exercise
 from harness.grade import grade
-from harness.report.model import Scorecard
+from harness.model.scorecard import Scorecard
 from harness.variants import materialized
 
 RESULTS = Path(__file__).with_name("results")

@@ -15,9 +15,9 @@ import json
 import docker.errors
 from grading import RESULTS
 
+from harness import engine
 from harness import exercise as exercise_mod
 from harness.grade import grade
-from harness.sandbox import engine
 
 
 def main() -> None:

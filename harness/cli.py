@@ -28,6 +28,7 @@ from harness.grade import grade as grade_submission
 from harness.report import terminal
 from harness.report.files import ReportFormat, write_reports
 from harness.sandbox import available_backends, default_backend
+from harness.scaffold import create_exercise
 from harness.selfcheck import run_public_checks
 from harness.validate import validate_exercise
 
@@ -162,6 +163,28 @@ def check(
         return 0
 
     raise typer.Exit(_guard(body))
+
+
+@app.command()
+def new(
+    exercise: Annotated[str, typer.Argument(help="Id of the new exercise: lower-case letters, digits, hyphens.")],
+    into: Annotated[
+        Path | None, typer.Option("--into", help="Content root to write it into (default: the current one).")
+    ] = None,
+) -> None:
+    """Scaffold a small working exercise to author from; never overwrites (exit 3 if the id is bad or taken)."""
+
+    def body() -> None:
+        made = create_exercise(exercise, into)
+        for path in made.created:
+            out.print(f"created {terminal.safe(str(path))}")
+        out.print(
+            f"next: OPSDRILL_CONTENT_ROOT={terminal.safe(str(made.root))} opsdrill validate {exercise} --backend local"
+            " (see docs/AUTHORING.md)",
+            soft_wrap=True,
+        )
+
+    _guard(body)
 
 
 @app.command()

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import docker.errors
 
+from harness import engine
 from harness.build.image import LOCAL_BASE_IMAGE, base_image
 from harness.build.wheelhouse import wheelhouse_dir
-from harness.sandbox import engine
-from harness.sandbox.engine import Leftovers
+from harness.engine import Leftovers
 
 
 @dataclass

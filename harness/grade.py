@@ -11,7 +11,7 @@ from harness.build.session import backend_session
 from harness.check.runner import run_checks
 from harness.exercise import Exercise
 from harness.integrity import inspect_submission
-from harness.report.model import ExerciseRef, Scorecard, SubmissionRef, Timings
+from harness.model.scorecard import ExerciseRef, Scorecard, SubmissionRef, Timings
 from harness.unpack import unpacked
 
 

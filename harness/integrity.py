@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from harness.check.protocol import Flag
+from harness.model.flags import Flag, FlagKind
 from harness.pytest_config import aimed_at_grader
 
 #: Files Python runs at start-up: no legitimate pipeline needs them in a project folder.
@@ -50,11 +50,13 @@ def protected_changes(root: Path, starter: Path, protected: list[str]) -> list[F
     for relative in protected:
         original, submitted = starter / relative, root / relative
         if not submitted.is_file() or submitted.is_symlink():
-            flags.append(Flag(kind="protected_file_changed", detail=f"{relative} was removed or replaced by a link"))
+            flags.append(
+                Flag(kind=FlagKind.PROTECTED_FILE_CHANGED, detail=f"{relative} was removed or replaced by a link")
+            )
         elif _sha256(submitted) != _sha256(original):
             flags.append(
                 Flag(
-                    kind="protected_file_changed",
+                    kind=FlagKind.PROTECTED_FILE_CHANGED,
                     detail=f"{relative} differs from the starter (sha256 {_sha256(original)[:12]} -> "
                     f"{_sha256(submitted)[:12]}); the checks use the kit's own copy",
                 )
@@ -66,9 +68,11 @@ def inspect_submission(root: Path, starter: Path, protected: list[str]) -> list[
     flags = []
     if aimed := aimed_at_grader(root):
         detail = f"pytest configuration aimed at the grader, which never loads it: {_listed(aimed)}"
-        flags.append(Flag(kind="tamper_attempt", detail=detail))
+        flags.append(Flag(kind=FlagKind.TAMPER_ATTEMPT, detail=detail))
     if hooks := _startup_hooks(root):
-        flags.append(Flag(kind="tamper_attempt", detail=f"Python start-up hooks in the submission: {_listed(hooks)}"))
+        flags.append(
+            Flag(kind=FlagKind.TAMPER_ATTEMPT, detail=f"Python start-up hooks in the submission: {_listed(hooks)}")
+        )
     if shadows := _shadows(root):
-        flags.append(Flag(kind="tamper_attempt", detail=f"modules shadowing the grader's: {_listed(shadows)}"))
+        flags.append(Flag(kind=FlagKind.TAMPER_ATTEMPT, detail=f"modules shadowing the grader's: {_listed(shadows)}"))
     return flags + protected_changes(root, starter, protected)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.check.protocol import CheckResults
-from harness.report.model import CapResult, CheckResult, ManualResult, Score
-from harness.spec.criteria import MATURITY_TITLES, Criterion
+from harness.model.checks import CheckResults
+from harness.model.criteria import MATURITY_TITLES, Criterion
+from harness.model.flags import INCOMPLETE_FLAGS
+from harness.model.scorecard import CapResult, CheckResult, ManualResult, Score
 from harness.spec.rubric import Rubric, prerequisite_order
 
 #: Flags that mean the checks could not all run, so the score is not the whole story.
-INCOMPLETE_FLAGS = frozenset({"grading_timeout", "grader_process_failed"})
 
 
 def counted_checks(rubric: Rubric, results: CheckResults) -> set[str]:

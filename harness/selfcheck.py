@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.build.session import backend_session
-from harness.check.protocol import CheckOutcome
 from harness.check.runner import run_suite
 from harness.errors import ContentError
 from harness.exercise import Exercise
+from harness.model.checks import CheckOutcome
 from harness.unpack import unpacked
 
 PUBLIC_DIR = "public"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from harness.exercise import Exercise, Variant
 from harness.grade import grade
+from harness.model.flags import INCOMPLETE_FLAGS
+from harness.model.scorecard import Scorecard
 from harness.report import jsonfile
-from harness.report.model import Scorecard
-from harness.score import INCOMPLETE_FLAGS
 from harness.variants import materialized
 
 

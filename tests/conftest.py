@@ -79,7 +79,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _engine_left_clean() -> Iterator[None]:
     """After the whole suite, the engine holds no container, volume or network of the kit's."""
     yield
-    from harness.sandbox import available_backends, engine
+    from harness import engine
+    from harness.sandbox import available_backends
 
     if "docker" in available_backends():
         assert engine.leftovers(engine.selector()).empty

@@ -16,10 +16,11 @@ import pytest
 from conftest import REPO, CliRunner
 from docker.models.images import ImageCollection
 
+from harness import engine
 from harness import exercise as exercise_mod
 from harness.build.image import exercise_image
 from harness.exitcodes import ExitCode
-from harness.sandbox import default_backend, engine
+from harness.sandbox import default_backend
 
 pytestmark = pytest.mark.docker
 

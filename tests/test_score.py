@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness import score
-from harness.check.protocol import CheckOutcome, CheckResults, Flag
+from harness.model.checks import CheckOutcome, CheckResults
+from harness.model.flags import Flag, FlagKind
 from harness.spec.rubric import Rubric
 
 RUBRIC = Rubric.model_validate(
@@ -76,7 +77,7 @@ def test_maturity_needs_every_lower_level_and_stops_at_a_gap() -> None:
 def test_completeness() -> None:
     results = _results(a="passed", b="passed", c="passed", d="passed")
     assert score.is_complete(score.score_checks(RUBRIC, results), results)
-    results.flags.append(Flag(kind="grader_process_failed", detail="boom"))
+    results.flags.append(Flag(kind=FlagKind.GRADER_PROCESS_FAILED, detail="boom"))
     assert not score.is_complete(score.score_checks(RUBRIC, results), results)
 
 

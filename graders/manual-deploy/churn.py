@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import random
 import secrets
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness.sandbox.service import HttpRequest
+from harness.grading import HttpRequest
 
 Customer = dict[str, Any]
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -117,14 +118,22 @@ def predict_request(customers: list[Customer], *, timeout_s: float = 10.0, repea
     )
 
 
+def _is_probability(value: Any) -> bool:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and math.isfinite(value) and 0.0 <= value <= 1.0
+
+
 def answered_probabilities(body: bytes, expected: int) -> list[float] | str:
     """The probabilities of a /predict answer, or why it does not follow the contract."""
     try:
         predictions = json.loads(body)["predictions"]
-        values = [float(p["probability"]) for p in predictions]
+        answered = [p["probability"] for p in predictions]
         labels = [p["churn"] for p in predictions]
     except (ValueError, KeyError, TypeError) as exc:
         return f"the answer does not follow the contract ({type(exc).__name__}: {exc})"
+    if not all(_is_probability(value) for value in answered):
+        return "every `probability` must be a JSON number between 0 and 1"
+    values = [float(value) for value in answered]
     if len(values) != expected:
         return f"{len(values)} predictions for {expected} instances"
     if any(label is not (value >= 0.5) for label, value in zip(labels, values, strict=True)):

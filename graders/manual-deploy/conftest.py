@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 import pytest
 from churn import Artifact, Churn, Customer, answered_probabilities, predict_request, probabilities
 from deploying import PRODUCTION, DeployRun, Fingerprints, Server, run_deploys
-from probing import status_text
 from timing import Drain, Load, measure_drain, measure_load
 
-from harness.check.plugin import Grading
-from harness.sandbox.base import CandidateBuild, Sandbox
-from harness.sandbox.service import HttpRequest, HttpResponse, Service
+from harness.grading import CandidateBuild, Grading, HttpRequest, HttpResponse, Sandbox, Service, describe
 
 LOCAL_SKIP = (
     "needs the docker backend: the service runs from the candidate's own image, which only docker builds "
@@ -93,7 +90,7 @@ def serving_problem(first: HttpResponse, timeout_s: float) -> str:
     """'' when the service answered a valid prediction, else what it did instead."""
     if first.status == 200:
         return ""
-    return f"POST /predict never answered a valid request with 200 within {timeout_s:.0f}s (last: {status_text(first)})"
+    return f"POST /predict never answered a valid request with 200 within {timeout_s:.0f}s (last: {describe(first)})"
 
 
 @dataclass
@@ -165,13 +162,13 @@ def golden_problem(run: DefaultRun | None, churn: Churn, tolerance: float) -> st
     got: list[float] = []
     for answer, start in zip(run.golden, range(0, len(expected), GOLDEN_CHUNK), strict=True):
         if answer.status != 200:
-            return f"/predict answered {status_text(answer)} on valid customers"
+            return f"/predict answered {describe(answer)} on valid customers"
         values = answered_probabilities(answer.body, len(expected[start : start + GOLDEN_CHUNK]))
         if isinstance(values, str):
             return values
         got += values
     worst = max(range(len(got)), key=lambda i: abs(got[i] - expected[i]))
-    if abs(got[worst] - expected[worst]) > tolerance:
+    if not abs(got[worst] - expected[worst]) <= tolerance:
         return (
             f"customer {run.golden_customers[worst]} got probability {got[worst]:.6f}; the production model says "
             f"{expected[worst]:.6f}"

@@ -17,11 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from churn import Artifact, Customer, answered_probabilities, predict_request
-from probing import status_text
 
-from harness.errors import SandboxError
-from harness.sandbox.base import ExecResult, Sandbox
-from harness.sandbox.service import Service
+from harness.grading import ExecResult, Sandbox, SandboxError, Service, describe, last_line
 
 SERVER = ".opsdrill/server"
 RELEASE_ENV = "release.env"
@@ -70,8 +67,7 @@ class Step:
     def verdict(self) -> str:
         """'' when the step did what it should, else what went wrong."""
         if not self.result.ok:
-            tail = self.result.output.strip().splitlines()[-1:] or ["no output"]
-            return f"`{self.action}` exited with {self.result.exit_code}: {tail[0][:200]}"
+            return f"`{self.action}` exited with {self.result.exit_code}: {last_line(self.result)}"
         return f"after `{self.action}`, {self.problem}" if self.problem else ""
 
 
@@ -142,7 +138,7 @@ class Server:
         finally:
             service.stop()
         if answer.status != 200:
-            return f"the container started from release.env answered {status_text(answer)} to a valid prediction"
+            return f"the container started from release.env answered {describe(answer)} to a valid prediction"
         values = answered_probabilities(answer.body, len(self.fingerprints.customers))
         if isinstance(values, str):
             return f"the container started from release.env: {values}"

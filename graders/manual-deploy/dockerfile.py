@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 ARG_REF = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
@@ -75,21 +73,3 @@ def base_image_problems(text: str) -> list[str]:
     elif not pinned_reference(default):
         problems.append(f"the default base image '{default or '(none)'}' is not pinned to a tag or digest")
     return problems
-
-
-def unpinned_requirements(text: str) -> list[str]:
-    """Lines of a requirements file that do not pin one exact version (options and includes aside)."""
-    loose = []
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-r ", "-c ", "--")):
-            continue
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            loose.append(line)
-            continue
-        specs = list(requirement.specifier)
-        if len(specs) != 1 or specs[0].operator not in ("==", "==="):
-            loose.append(line)
-    return loose

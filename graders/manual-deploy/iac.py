@@ -6,36 +6,19 @@ schema vendored by check-jsonschema, the Kubernetes schemas shipped by kubernete
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import jsonschema
 import kubernetes_validate
 import kubernetes_validate.utils
 import yaml
 
+from harness.grading import schema_errors
+
 COMPOSE_FILES = [f"{folder}{name}" for folder in ("", "deploy/")
                  for name in ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")]  # fmt: skip
 K8S_GLOBS = ["k8s/*.yaml", "k8s/*.yml", "deploy/k8s/*.yaml", "deploy/k8s/*.yml"]
-WORKFLOW_GLOBS = [".github/workflows/*.yml", ".github/workflows/*.yaml"]
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Pod"}
-
-
-@cache
-def vendored_schema(name: str) -> dict[str, Any]:
-    text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(f"{name}.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-def schema_errors(document: Any, schema_name: str) -> list[str]:
-    schema = vendored_schema(schema_name)
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message[:160]}" for e in errors]
 
 
 def load_yaml_documents(text: str) -> list[Any]:
@@ -108,17 +91,3 @@ def k8s_problems(documents: list[Any], version: str) -> list[str]:
             ):
                 return []
     return ["no container declares a readinessProbe, a livenessProbe and memory and CPU limits"]
-
-
-def workflow_steps(document: dict[str, Any]) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = []
-    for job in (document.get("jobs") or {}).values():
-        steps += [s for s in (job or {}).get("steps") or [] if isinstance(s, dict)]
-    return steps
-
-
-def normalised_workflow(document: Any) -> Any:
-    """YAML 1.1 reads the `on:` key as True; the workflow schema (and GitHub) mean the string."""
-    if isinstance(document, dict) and True in document:
-        document = {("on" if k is True else k): v for k, v in document.items()}
-    return document

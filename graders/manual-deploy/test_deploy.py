@@ -9,7 +9,7 @@ from __future__ import annotations
 from conftest import require
 from deploying import PLAN, ROLLBACK_STEPS, DeployRun
 
-from harness.sandbox.base import CandidateBuild
+from harness.grading import CandidateBuild
 
 
 def test_deploy_and_rollback(image: CandidateBuild, deploy_run: DeployRun | None) -> None:

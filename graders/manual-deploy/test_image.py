@@ -7,10 +7,9 @@ The rubric counts these only when the image serves the production model (`requir
 from __future__ import annotations
 
 from conftest import DefaultRun, require
-from dockerfile import base_image_problems, unpinned_requirements
+from dockerfile import base_image_problems
 
-from harness.check.plugin import Grading
-from harness.sandbox.base import CandidateBuild
+from harness.grading import CandidateBuild, Grading, expect_none, read_requirements
 
 
 def test_image_builds(image: CandidateBuild) -> None:
@@ -26,12 +25,11 @@ def test_runs_as_non_root(image: CandidateBuild) -> None:
 def test_pinned_build(grading: Grading) -> None:
     dockerfile = grading.submission_file("Dockerfile")
     assert dockerfile is not None, "there is no Dockerfile at the project root"
-    problems = base_image_problems(dockerfile.decode("utf-8", "replace"))
-    assert not problems, "; ".join(problems)
+    expect_none(base_image_problems(dockerfile.decode("utf-8", "replace")))
     locks = grading.submission_glob("requirements*.txt")
     assert locks, "there is no requirements.txt to pin the image's packages"
     for lock in locks:
-        loose = unpinned_requirements((grading.submission_file(lock) or b"").decode("utf-8", "replace"))
+        loose = read_requirements((grading.submission_file(lock) or b"").decode("utf-8", "replace")).loose
         assert not loose, f"{lock} does not pin {', '.join(loose[:4])} (write name==version)"
 
 

@@ -5,20 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 from churn import Artifact, Churn
-from iac import (
-    COMPOSE_FILES,
-    K8S_GLOBS,
-    WORKFLOW_GLOBS,
-    compose_problems,
-    k8s_problems,
-    load_yaml_documents,
-    normalised_workflow,
-    schema_errors,
-    workflow_steps,
-)
+from iac import COMPOSE_FILES, K8S_GLOBS, compose_problems, k8s_problems, load_yaml_documents
 
-from harness.check.plugin import Grading
-from harness.check.workflows import with_called_scripts
+from harness.grading import WORKFLOW_GLOBS, Grading, expect_none, last_line, load_workflows
 
 GATE_DIR = ".opsdrill/gate"
 
@@ -51,26 +40,16 @@ def test_infrastructure_as_code(grading: Grading) -> None:
         if not found:
             return
         problems += [f"k8s manifests: {p}" for p in found]
-    raise AssertionError("; ".join(problems))
+    expect_none(problems)
 
 
 def test_ci_workflow(grading: Grading) -> None:
-    workflows = [path for pattern in WORKFLOW_GLOBS for path in grading.submission_glob(pattern)]
-    assert workflows, "there is no workflow in .github/workflows/"
-    problems = []
-    for path in workflows:
-        try:
-            document = normalised_workflow(yaml.safe_load(_text(grading, path)))
-        except yaml.YAMLError as exc:
-            problems.append(f"{path} is not YAML ({str(exc)[:120]})")
-            continue
-        errors = schema_errors(document, "github-workflows")
-        if errors:
-            problems.append(f"{path} is not a valid workflow: {errors[0]}")
-            continue
-        steps = workflow_steps(document)
-        runs = with_called_scripts(" \n".join(str(step.get("run", "")) for step in steps), grading.submission_file)
-        uses = " ".join(str(step.get("uses", "")) for step in steps)
+    paths = [path for pattern in WORKFLOW_GLOBS for path in grading.submission_glob(pattern)]
+    assert paths, "there is no workflow in .github/workflows/"
+    workflows, problems = load_workflows(grading.submission_file, paths)
+    for workflow in workflows:
+        runs = workflow.runs(grading.submission_file)
+        uses = workflow.uses()
         missing = [what for what, present in [
             ("runs the tests (pytest)", "pytest" in runs),
             ("builds the image (docker build)", "docker build" in runs or "docker buildx build" in runs
@@ -79,8 +58,8 @@ def test_ci_workflow(grading: Grading) -> None:
         ] if not present]  # fmt: skip
         if not missing:
             return
-        problems.append(f"{path} has no step that {', '.join(missing)}")
-    raise AssertionError("; ".join(problems))
+        problems.append(f"{workflow.path} has no step that {', '.join(missing)}")
+    expect_none(problems)
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +84,7 @@ def gate_problem(grading: Grading, churn: Churn) -> str:
         if result.timed_out:
             return f"quality_gate.py ran out of time on {what}"
         if good and result.exit_code != 0:
-            tail = (result.output.strip().splitlines() or ["no output"])[-1][:200]
-            return f"the gate rejected {what} (exit {result.exit_code}: {tail})"
+            return f"the gate rejected {what} (exit {result.exit_code}: {last_line(result)})"
         if not good and result.exit_code == 0:
             return f"the gate let through {what}"
     return ""

@@ -11,13 +11,9 @@ import re
 
 from churn import Churn, answered_probabilities, probabilities
 from conftest import CONFIGURED_PORT, MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, require
-from probing import status_text
 from timing import load_budget, p95
 
-from harness.check.plugin import Grading
-from harness.sandbox import engine
-from harness.sandbox.base import CandidateBuild
-from harness.sandbox.service import HttpResponse
+from harness.grading import CandidateBuild, Grading, HttpResponse, describe
 
 #: Files whose text configures or runs the service (documentation may mention old paths).
 CONFIG_FILES = ("*.py", "**/*.py", "Dockerfile*", "*.env", "*.sh", "**/*.sh", "*.yaml", "*.yml", "*.toml", "*.cfg")
@@ -39,16 +35,15 @@ def test_readiness_gates_on_model(
     assert run is not None
     assert run.alive, "with MODEL_PATH naming a missing file the process exited; stay up and report unready"
     assert all(a.status == 200 for a in run.health), (
-        f"with no model loaded, /health answered {', '.join(status_text(a) for a in run.health)}; "
+        f"with no model loaded, /health answered {', '.join(describe(a) for a in run.health)}; "
         "liveness is not readiness"
     )
     assert all(a.status == 503 for a in run.ready), (
-        f"with no model loaded, /ready answered {', '.join(status_text(a) for a in run.ready)}; it must be 503"
+        f"with no model loaded, /ready answered {', '.join(describe(a) for a in run.ready)}; it must be 503"
     )
     loaded = _serving(default_run, "readiness with the model loaded")
     assert loaded.ready is not None and loaded.ready.status == 200, (
-        f"with the model loaded (predictions were answered), /ready answered {status_text(loaded.ready)}; "
-        "it must be 200"
+        f"with the model loaded (predictions were answered), /ready answered {describe(loaded.ready)}; it must be 200"
     )
 
 
@@ -61,16 +56,16 @@ def test_malformed_input_4xx(image: CandidateBuild, default_run: DefaultRun | No
     require(image)
     run = _serving(default_run, "the answers to malformed requests")
     for (what, _body), answer in zip(MALFORMED, run.malformed, strict=True):
-        assert 400 <= answer.status < 500, f"{what} got {status_text(answer)}, not a 4xx"
+        assert 400 <= answer.status < 500, f"{what} got {describe(answer)}, not a 4xx"
     assert run.alive_after_malformed is not None and run.alive_after_malformed.status == 200, (
-        f"after the malformed requests a valid one got {status_text(run.alive_after_malformed)}"
+        f"after the malformed requests a valid one got {describe(run.alive_after_malformed)}"
     )
 
 
 def _version_problem(answer: HttpResponse | None, sha: str, version: str | None) -> str:
     """'' when /version names `version` (any, if None) and the artifact `sha`, else what is wrong."""
     if answer is None or answer.status != 200:
-        return f"GET /version answered {status_text(answer)} while the model answered predictions"
+        return f"GET /version answered {describe(answer)} while the model answered predictions"
     try:
         data = answer.json()
         reported = (str(data["model_version"]), str(data["model_sha256"]).lower())
@@ -105,7 +100,7 @@ def _configured_problem(run: ConfiguredRun | None, churn: Churn) -> str:
     if run.predictions.status != 200:
         return (
             f"started with PORT={CONFIGURED_PORT} and MODEL_PATH set, POST /predict on that port answered "
-            f"{status_text(run.predictions)}"
+            f"{describe(run.predictions)}"
         )
     values = answered_probabilities(run.predictions.body, len(run.customers))
     if isinstance(values, str):
@@ -134,7 +129,7 @@ def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultR
     load = _serving(default_run, "latency under load").load
     assert load is not None
     failed = [a for a in load.answers if a.status != 200]
-    assert not failed, f"{len(failed)} of {len(load.answers)} requests failed under load, e.g. {status_text(failed[0])}"
+    assert not failed, f"{len(failed)} of {len(load.answers)} requests failed under load, e.g. {describe(failed[0])}"
     params = grading.params["load"]
     budget = load_budget(load, params)
     reference = (
@@ -148,9 +143,7 @@ def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultR
 
 def _shell_form(image: CandidateBuild) -> str:
     """The image's command when it is in shell form (so `sh -c`, not the server, is PID 1), else ''."""
-    with engine.translated("inspect the candidate image"):
-        config = engine.client().images.get(require(image)).attrs.get("Config") or {}
-    command = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
+    command = image.command
     return " ".join(command) if command[:2] in (["/bin/sh", "-c"], ["sh", "-c"]) else ""
 
 

@@ -17,11 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from churn import Churn, predict_request
-from probing import status_text
 
-from harness.check.plugin import Grading
-from harness.sandbox.base import ExecResult
-from harness.sandbox.service import HttpRequest, HttpResponse, Service
+from harness.grading import ExecResult, Grading, HttpRequest, HttpResponse, Service, describe
 
 REFERENCE = Path(__file__).with_name("reference") / "serve.py"
 REFERENCE_PORT = 8600
@@ -123,7 +120,7 @@ class Drain:
         answered = self._answered_after()
         if not answered:
             cut = [a for a in self.answers if a.status != 200]
-            example = f", e.g. {status_text(cut[0])}" if cut else ""
+            example = f", e.g. {describe(cut[0])}" if cut else ""
             return f"no request in flight at SIGTERM was answered after it ({len(cut)} cut off{example})"
         if self.stopped.timed_out:
             cause = f"; the image's command is in shell form ({shell_form[:80]}): exec form makes the server PID 1"
@@ -148,7 +145,7 @@ def _drain_once(service: Service, request: HttpRequest, params: dict[str, Any], 
     if any(answer.status != 200 for answer in alone):
         bad = next(answer for answer in alone if answer.status != 200)
         stopped = service.stop(grace_s=grace_s)
-        problem = f"a heavy valid request got {status_text(bad)} before any SIGTERM"
+        problem = f"a heavy valid request got {describe(bad)} before any SIGTERM"
         return Drain([], time.monotonic(), grace_s, stopped, *judging, problem)
     send_at = time.monotonic() + float(params["prober_start_s"])
     answers: list[HttpResponse] = []

@@ -16,8 +16,7 @@ import pytest
 from live import Live, Phase, json_body, post_raw
 from traffic import Traffic, scoring_requests
 
-from harness.check.plugin import Grading
-from harness.sandbox.service import HttpRequest, HttpResponse
+from harness.grading import Grading, HttpRequest, HttpResponse
 
 #: Share of a latency round's requests a service must answer for its latency to count.
 ANSWERED_SHARE = 0.9

@@ -8,9 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness.check.plugin import Grading
-from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
-from harness.sandbox.sink import MAX_MESSAGES
+from harness.grading import SINK_MAX_MESSAGES, Grading, HttpRequest, HttpResponse, Service, SinkMessage
 
 WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
 Watch = Literal["watch", "expected", "ignore"]
@@ -108,7 +106,7 @@ class Live:
 
     def overflowed(self) -> bool:
         """Whether the sink reached its message cap: past it, alerts are counted by the sink only."""
-        return len(self.service.messages()) >= MAX_MESSAGES
+        return len(self.service.messages()) >= SINK_MAX_MESSAGES
 
     def send(self, requests: list[HttpRequest]) -> list[HttpResponse]:
         return self.service.send(requests, budget_s=BUDGET_FIXED_S + self.request_budget_s * len(requests))
@@ -131,7 +129,7 @@ class Live:
 def assert_countable(live: Live) -> None:
     """Checks that count alerts (or their absence) cannot be judged past the sink's cap."""
     assert not live.overflowed(), (
-        f"the service sent {MAX_MESSAGES} or more webhook messages in one replay, past what the grader keeps, so "
+        f"the service sent {SINK_MAX_MESSAGES} or more webhook messages in one replay, past what the grader keeps, so "
         "its alerts cannot be counted"
     )
 

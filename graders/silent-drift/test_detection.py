@@ -5,8 +5,7 @@ from __future__ import annotations
 from conftest import DriftRun
 from live import Live, assert_countable, named, payload
 
-from harness.check.plugin import Grading
-from harness.sandbox.service import SinkMessage
+from harness.grading import Grading, SinkMessage
 
 PAYLOAD_NUMBERS = ("value", "threshold")
 PAYLOAD_TEXTS = ("alert", "feature", "statistic")

@@ -8,7 +8,7 @@ import statistics
 from conftest import DriftRun, Round
 from exposition import Scrape, counter_increases, histogram_growth
 
-from harness.check.plugin import Grading
+from harness.grading import Grading
 
 MEAN_SCORE_TOLERANCE = 0.02
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from harness.check.plugin import Grading
+from harness.grading import Grading
 
 NAMES = ("RUNBOOK.md", "runbook.md", "docs/RUNBOOK.md", "docs/runbook.md")
 HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.MULTILINE)

@@ -6,8 +6,7 @@ from conftest import INVALID, DriftRun
 from exposition import Scrape, counter_increases
 from live import Live
 
-from harness.check.plugin import Grading
-from harness.sandbox.service import HttpResponse
+from harness.grading import Grading, HttpResponse
 
 
 def test_invalid_input_rejected(grading: Grading, drift_run: DriftRun) -> None:

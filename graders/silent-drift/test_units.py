@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from live import Live, assert_countable, named
 
-from harness.check.plugin import Grading
+from harness.grading import Grading
 
 CLEAN_ACCEPTED = 0.99
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.sandbox.service import HttpRequest
+from harness.grading import HttpRequest
 
 Application = dict[str, Any]
 

@@ -12,7 +12,7 @@ import pytest
 from customers import unseen
 from runs import TrainingRun, holdout_auc, train
 
-from harness.check.plugin import Grading
+from harness.grading import Grading
 
 
 @pytest.fixture(scope="session")

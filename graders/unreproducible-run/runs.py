@@ -16,8 +16,7 @@ import yaml
 from customers import Customers
 from sklearn.metrics import roc_auc_score
 
-from harness.check.plugin import Grading
-from harness.sandbox.base import ExecResult, Sandbox
+from harness.grading import ExecResult, Grading, Sandbox, last_line
 
 OUT = "out"
 ARTIFACT = f"{OUT}/model.joblib"
@@ -74,7 +73,7 @@ class TrainingRun:
         if self.result.timed_out:
             return "training did not finish within the time limit"
         if self.result.exit_code != 0:
-            last = (self.result.stderr.strip().splitlines() or ["no output"])[-1]
+            last = last_line(self.result)
             return f"`python train.py --config config.yaml --out out` exited with {self.result.exit_code}: {last}"
         return f"training exited 0 but did not write {ARTIFACT} and {METRICS}"
 
@@ -129,7 +128,7 @@ def holdout_auc(run: TrainingRun, customers: Customers, timeout_s: float) -> flo
         env={"PYTHONPATH": "."},
         timeout_s=timeout_s,
     )
-    last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    last = last_line(result)
     assert result.ok, f"the model could not score new customers: {last}"
     scores = json.loads(run.sandbox.read_file(scores_path, 8 * 1024 * 1024))
     labels = customers.frame[customers.label].to_numpy()

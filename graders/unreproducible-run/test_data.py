@@ -6,8 +6,7 @@ import re
 
 from runs import ARTIFACT, MAX_DATA, TrainingRun, data_path, read_config, train
 
-from harness.check.plugin import Grading
-from harness.sandbox.base import Sandbox
+from harness.grading import Grading, Sandbox
 
 MISMATCH_WORDS = re.compile(r"sha-?256|hash|checksum|digest|mismatch", re.IGNORECASE)
 

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from importlib import resources
 from typing import Any
 
-import jsonschema
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 from runs import MAX_DATA, METRICS, RUN_RECORD, TrainingRun, data_path, read_config
 
-from harness.check.plugin import Grading
-from harness.check.workflows import with_called_scripts
+from harness.grading import WORKFLOW_GLOBS, Grading, expect_none, last_line, load_workflows, read_requirements
 
 NOTEBOOK = "churn.ipynb"
 NOTEBOOK_OUT = "out-notebook"
@@ -42,30 +35,15 @@ except CellExecutionError as error:
 """
 TRAINING_STEP = re.compile(r"train\.py|make\s+train|-m\s+churn", re.IGNORECASE)
 COMPARISON_STEP = re.compile(r"\bcmp\b|\bdiff\b|sha256sum|reproduc|filecmp", re.IGNORECASE)
-HASH_OPTION = re.compile(r"\s--hash=\S+")
-
-
-def _requirement_lines(text: str) -> list[str]:
-    joined = text.replace("\\\n", " ")
-    lines = [HASH_OPTION.sub("", line.split(" #", 1)[0]).strip() for line in joined.splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
 
 
 def test_dependencies_pinned(grading: Grading, first_run: TrainingRun) -> None:
     raw = grading.submission_file("requirements.txt")
     assert raw is not None, "requirements.txt is missing"
-    pinned: set[str] = set()
-    for line in _requirement_lines(raw.decode("utf-8", "replace")):
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            raise AssertionError(f"requirements.txt: '{line[:80]}' is not an exact pin (name==version)") from None
-        specs = list(requirement.specifier)
-        exact = len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
-        assert exact and requirement.url is None, f"requirements.txt: '{line[:80]}' is not pinned to one version"
-        pinned.add(canonicalize_name(requirement.name))
-    required = sorted(canonicalize_name(name) for name in grading.params["required_packages"])
-    missing = [name for name in required if name not in pinned]
+    requirements = read_requirements(raw.decode("utf-8", "replace"))
+    loose = ", ".join(f"'{line[:80]}'" for line in requirements.loose[:3])
+    assert not loose, f"requirements.txt: {loose} not pinned to one version (name==version)"
+    missing = requirements.missing(grading.params["required_packages"])
     assert not missing, f"requirements.txt does not pin: {', '.join(missing)}"
     command = ["python", "-m", "pip", "install", "--dry-run", "--no-index", "--disable-pip-version-check",
                "-q", "-r", "requirements.txt"]  # fmt: skip
@@ -73,7 +51,7 @@ def test_dependencies_pinned(grading: Grading, first_run: TrainingRun) -> None:
     if wheelhouse:
         command += ["--find-links", str(wheelhouse)]
     result = first_run.sandbox.exec(command, timeout_s=120)
-    last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    last = last_line(result)
     assert result.ok, f"the pinned requirements do not install offline from the provided packages: {last}"
 
 
@@ -123,48 +101,20 @@ def test_notebook_runs_clean(grading: Grading, first_run: TrainingRun) -> None:
         env={"CHURN_OUT": NOTEBOOK_OUT, "PYTHONHASHSEED": "99"},
         timeout_s=timeout + 30,
     )
-    last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    last = last_line(result)
     assert result.ok, f"{NOTEBOOK} does not run top to bottom: {last}"
     notebook_metrics = first_run.json(f"{NOTEBOOK_OUT}/metrics.json")
     assert notebook_metrics is not None, f"{NOTEBOOK} ran but wrote no metrics.json into $CHURN_OUT"
     assert notebook_metrics == first_run.json(METRICS), f"{NOTEBOOK} and train.py give different metrics"
 
 
-def _workflow_schema() -> dict[str, Any]:
-    path = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "github-workflows.json"
-    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return schema
-
-
-def _step_commands(workflow: dict[str, Any]) -> list[str]:
-    jobs = workflow.get("jobs") or {}
-    return [
-        str(step.get("run", ""))
-        for job in jobs.values()
-        if isinstance(job, dict)
-        for step in job.get("steps") or []
-        if isinstance(step, dict)
-    ]
-
-
 def test_ci_workflow_valid(grading: Grading) -> None:
-    files = grading.submission_glob(".github/workflows/*.yml") + grading.submission_glob(".github/workflows/*.yaml")
-    assert files, "no GitHub Actions workflow in .github/workflows/"
-    validator_class = jsonschema.validators.validator_for(_workflow_schema())
-    validator = validator_class(_workflow_schema())
-    problems = []
-    for name in files:
-        try:
-            workflow = YAML(typ="safe").load((grading.submission_file(name) or b"").decode("utf-8", "replace"))
-        except YAMLError:
-            problems.append(f"{name} is not valid YAML")
-            continue
-        error = next(iter(validator.iter_errors(workflow)), None) if isinstance(workflow, dict) else None
-        if not isinstance(workflow, dict) or error is not None:
-            problems.append(f"{name} breaks the workflow schema: {error.message[:120] if error else 'not a mapping'}")
-            continue
-        commands = with_called_scripts("\n".join(_step_commands(workflow)), grading.submission_file)
+    paths = [path for pattern in WORKFLOW_GLOBS for path in grading.submission_glob(pattern)]
+    assert paths, "no GitHub Actions workflow in .github/workflows/"
+    workflows, problems = load_workflows(grading.submission_file, paths)
+    for workflow in workflows:
+        commands = workflow.runs(grading.submission_file)
         if TRAINING_STEP.search(commands) and COMPARISON_STEP.search(commands):
             return
-        problems.append(f"{name} does not both train and compare two runs")
-    raise AssertionError("; ".join(problems))
+        problems.append(f"{workflow.path} does not both train and compare two runs")
+    expect_none(problems)

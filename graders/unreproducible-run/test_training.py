@@ -10,8 +10,7 @@ import pandas as pd
 from customers import reversed_churn
 from runs import ARTIFACT, MAX_DATA, METRICS, TrainingRun, data_path, holdout_auc, read_config, train, write_config
 
-from harness.check.plugin import Grading
-from harness.sandbox.base import Sandbox
+from harness.grading import Grading, Sandbox
 
 
 def test_training_entry_point(first_run: TrainingRun) -> None:

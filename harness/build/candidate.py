@@ -23,10 +23,10 @@ import docker.errors
 import requests
 import urllib3.exceptions
 
+from harness import engine
 from harness.build.image import LOCK_FILE, base_image, link_or_copy
 from harness.build.wheelhouse import select_wheels
-from harness.sandbox import engine
-from harness.sandbox.base import CandidateBuild
+from harness.model.execution import CandidateBuild
 from harness.spec.exercise import CandidateImage
 
 WHEELHOUSE = "wheelhouse"
@@ -84,11 +84,16 @@ def _kill(step: str | None) -> None:
             engine.client().containers.get(step).kill()
 
 
+def _config(image: str) -> dict[str, Any]:
+    config: dict[str, Any] = engine.client().images.get(image).attrs.get("Config") or {}
+    return config
+
+
 def _image_uid(image: str, labels: dict[str, str]) -> int | None:
     """The numeric user the image runs as: from its config when that says (no user is root, a
     number is itself), else asked of the image with `id -u` (network off, caps dropped)."""
     client = engine.client()
-    user = str((client.images.get(image).attrs.get("Config") or {}).get("User") or "").split(":", 1)[0]
+    user = str(_config(image).get("User") or "").split(":", 1)[0]
     if user in ("", "root"):
         return 0
     if user.isdigit():
@@ -139,7 +144,11 @@ def build_candidate_image(
         detail = f"{failure}{'; log: ' + tail if tail else ''}"
         return CandidateBuild(ok=False, duration_s=time.monotonic() - started, detail=detail)
     uid = _image_uid(tag, labels)
-    return CandidateBuild(ok=True, image=tag, uid=uid, duration_s=time.monotonic() - started, detail=tail)
+    config = _config(tag)
+    command = [str(part) for part in [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]]
+    return CandidateBuild(
+        ok=True, image=tag, uid=uid, command=command, duration_s=time.monotonic() - started, detail=tail
+    )
 
 
 def _exists(tag: str) -> bool:

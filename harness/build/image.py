@@ -18,8 +18,8 @@ from pathlib import Path
 import docker.errors
 
 from harness.build.wheelhouse import select_wheels
+from harness.engine import KIT_LABEL, client, translated
 from harness.errors import ContentError, InfrastructureError
-from harness.sandbox.engine import KIT_LABEL, client, translated
 
 BASE_IMAGE_ENV = "OPSDRILL_BASE_IMAGE"
 #: Built by scripts/build-base-image with no registry; preferred whenever it exists.

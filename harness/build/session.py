@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness import engine
 from harness.build.candidate import build_candidate_image
 from harness.build.image import exercise_image
 from harness.exercise import Exercise
-from harness.sandbox import engine
-from harness.sandbox.base import BackendOptions
+from harness.model.execution import BackendOptions
 from harness.sandbox.docker import DockerBackend
 
 

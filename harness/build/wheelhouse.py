@@ -7,6 +7,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
 
 from harness.errors import ContentError, InfrastructureError
 
@@ -37,6 +38,14 @@ def read_lock(lock: Path) -> dict[str, str]:
     return pins
 
 
+def _same_version(pinned: str, version: Version) -> bool:
+    """Whether a lock's `==` version is this wheel's (`1.6` is `1.6.0`, as pip reads them)."""
+    try:
+        return Version(pinned) == version
+    except InvalidVersion:
+        return False
+
+
 def select_wheels(lock: Path, wheelhouse: Path | None = None) -> list[Path]:
     """The wheel files the lock asks for; InfrastructureError naming what is missing."""
     folder = wheelhouse or wheelhouse_dir()
@@ -47,7 +56,7 @@ def select_wheels(lock: Path, wheelhouse: Path | None = None) -> list[Path]:
             name, version, _build, _tags = parse_wheel_filename(wheel.name)
         except InvalidWheelFilename:
             continue
-        if wanted.get(name) == str(version):
+        if name in wanted and _same_version(wanted[name], version):
             found.setdefault(name, wheel)
     missing = sorted(f"{name}=={version}" for name, version in wanted.items() if name not in found)
     if missing:

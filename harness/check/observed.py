@@ -5,8 +5,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 
-from harness.check.protocol import CheckResults, Flag
-from harness.sandbox.base import ExecResult, Sandbox
+from harness.model.checks import CheckResults
+from harness.model.execution import ExecResult
+from harness.model.flags import Flag
+from harness.sandbox.base import Sandbox
 from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
 
 MAX_FLAGS = 50

@@ -7,88 +7,22 @@ that file, never through anything the candidate could print.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType, ModuleType
-from typing import Any, Literal
+from types import FrameType
 
 import pytest
 
-from harness.check.observed import ObservedSandbox
-from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, CheckResults, Flag, Status
+from harness.check.grading import Grading
+from harness.check.protocol import CONTEXT_ENV, CheckContext
 from harness.fsutil import write_atomic
-from harness.sandbox import get_backend
-from harness.sandbox.base import Sandbox, workspace_path
+from harness.model.checks import CheckOutcome, CheckResults, Status
 from harness.spec.rubric import TEST_PREFIX, prerequisite_order
 
 MAX_DETAIL = 600
-MAX_STATIC_READ = 1024 * 1024
 UNFINISHED = "the check did not finish"
-
-
-class Grading:
-    """What a grader test may use: the exercise's parameters and fresh sandboxes."""
-
-    def __init__(self, context: CheckContext, journal: CheckResults) -> None:
-        self.context = context
-        self.journal = journal
-        self.current_check = "setup"
-        #: Checks not run because of their prerequisites, with the outcome they get instead.
-        self.held_back: dict[str, CheckOutcome] = {}
-        self._open: list[Sandbox] = []
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.context.params
-
-    @property
-    def exercise_dir(self) -> Path:
-        return self.context.exercise_dir
-
-    def sandbox(self, label: str, *, of: Literal["submission", "starter"] = "submission") -> Sandbox:
-        """A fresh copy of the submission (or of the exercise's starter, a baseline measured in the same
-        run) in a new sandbox; closed when the session ends."""
-        backend = get_backend(self.context.backend, self.context.backend_options)
-        source = self.context.submission_dir if of == "submission" else self.context.exercise_dir / "starter"
-        inner = backend.create(str(source), limits=self.context.limits, label=label)
-        sandbox = ObservedSandbox(inner, self.journal, lambda: self.current_check)
-        self._open.append(sandbox)
-        return sandbox
-
-    def kit_module(self, relative: str) -> ModuleType:
-        """A Python file of the kit's own copy of the exercise (e.g. "starter/datagen.py"), imported
-        into the trusted process: never the submission's copy, which may have been edited."""
-        path = self.exercise_dir / workspace_path(relative)
-        name = f"kit_{self.context.exercise_id}_{path.stem}".replace("-", "_")
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise FileNotFoundError(f"{path} is not a Python file of the kit")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    def submission_file(self, path: str, max_bytes: int = MAX_STATIC_READ) -> bytes | None:
-        """Bytes of a file in the pristine submission, read as data (never run); None if absent."""
-        root = self.context.submission_dir.resolve()
-        target = (root / workspace_path(path)).resolve()
-        if not target.is_relative_to(root) or not target.is_file() or target.stat().st_size > max_bytes:
-            return None
-        return target.read_bytes()
-
-    def submission_glob(self, pattern: str) -> list[str]:
-        """Relative paths of the pristine submission's regular files matching `pattern`."""
-        root = self.context.submission_dir
-        return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
-
-    def flag(self, kind: str, detail: str) -> None:
-        self.journal.flags.append(Flag(kind=kind, detail=detail))
-
-    def close(self) -> None:
-        while self._open:
-            self._open.pop().close()
 
 
 _grading: Grading | None = None

@@ -1,18 +1,15 @@
-"""What the harness hands the check process, and what comes back (both as JSON files)."""
+"""What the harness hands the check process (a JSON file); what comes back is `harness.model.checks`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from harness.sandbox.base import BackendOptions
-from harness.spec.exercise import Limits
+from harness.model.execution import BackendOptions, Limits
 
 CONTEXT_ENV = "OPSDRILL_CHECK_CONTEXT"
-#: `blocked`: not run, because a check it requires (rubric `requires`) did not pass.
-Status = Literal["passed", "failed", "error", "skipped", "blocked"]
 
 
 class CheckContext(BaseModel):
@@ -26,20 +23,3 @@ class CheckContext(BaseModel):
     #: The rubric's prerequisites: a check runs after, and only when, the checks it requires passed.
     requires: dict[str, list[str]] = Field(default_factory=dict)
     results_path: Path
-
-
-class Flag(BaseModel):
-    kind: str = Field(pattern=r"^[a-z][a-z_]*$")
-    detail: str
-
-
-class CheckOutcome(BaseModel):
-    status: Status
-    duration_s: float = 0.0
-    detail: str = ""
-
-
-class CheckResults(BaseModel):
-    outcomes: dict[str, CheckOutcome] = Field(default_factory=dict)
-    flags: list[Flag] = Field(default_factory=list)
-    sandbox_s: float = 0.0

@@ -17,9 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.check.protocol import CONTEXT_ENV, CheckContext, CheckOutcome, CheckResults, Flag
+from harness.check.protocol import CONTEXT_ENV, CheckContext
 from harness.exercise import Exercise
-from harness.sandbox.base import BackendOptions
+from harness.model.checks import CheckOutcome, CheckResults
+from harness.model.execution import BackendOptions
+from harness.model.flags import Flag, FlagKind
 from harness.unpack import Submission
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
@@ -125,11 +127,11 @@ def _collect(results_path: Path, log: Path, timed_out: bool, returncode: int) ->
         else CheckResults()
     )
     if timed_out:
-        results.flags.append(Flag(kind="grading_timeout", detail="the hidden checks ran out of time"))
+        results.flags.append(Flag(kind=FlagKind.GRADING_TIMEOUT, detail="the hidden checks ran out of time"))
     elif not results_path.is_file() or returncode not in (0, 1):
         tail = log.read_text(encoding="utf-8", errors="replace")[-TAIL_CHARS:]
         results.flags.append(
-            Flag(kind="grader_process_failed", detail=f"check process exited with {returncode}: {tail}")
+            Flag(kind=FlagKind.GRADER_PROCESS_FAILED, detail=f"check process exited with {returncode}: {tail}")
         )
     return results
 

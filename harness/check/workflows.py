@@ -12,6 +12,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from harness.check.schemas import schema_errors
 
 #: Files a step may call as a script: shell and Python scripts, and executables without a suffix.
 SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".py", ""})
@@ -44,3 +50,53 @@ def with_called_scripts(commands: str, read: Callable[[str], bytes | None]) -> s
         if content is not None:
             texts.append(content.decode("utf-8", "replace"))
     return "\n".join(texts)
+
+
+WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A GitHub Actions workflow of the submission that is YAML and meets the workflow schema."""
+
+    path: str
+    document: dict[str, Any]
+
+    def steps(self) -> list[dict[str, Any]]:
+        jobs = self.document.get("jobs") or {}
+        return [
+            s for job in jobs.values() if isinstance(job, dict) for s in job.get("steps") or [] if isinstance(s, dict)
+        ]
+
+    def runs(self, read: Callable[[str], bytes | None]) -> str:
+        """What its steps run, with the project scripts they call (see `with_called_scripts`)."""
+        return with_called_scripts(" \n".join(str(step.get("run", "")) for step in self.steps()), read)
+
+    def uses(self) -> str:
+        """The actions its steps use, space-separated."""
+        return " ".join(str(step.get("uses", "")) for step in self.steps())
+
+
+def _normalised(document: Any) -> Any:
+    """YAML 1.1 reads the `on:` key as True; the workflow schema (and GitHub) mean the string."""
+    if isinstance(document, dict) and True in document:
+        document = {("on" if k is True else k): v for k, v in document.items()}
+    return document
+
+
+def load_workflows(read: Callable[[str], bytes | None], paths: list[str]) -> tuple[list[Workflow], list[str]]:
+    """The workflows among `paths` that are valid, and one sentence per file that is not."""
+    workflows: list[Workflow] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            document = _normalised(yaml.safe_load((read(path) or b"").decode("utf-8", "replace")))
+        except yaml.YAMLError as exc:
+            problems.append(f"{path} is not YAML ({str(exc).splitlines()[0][:120]})")
+            continue
+        errors = schema_errors(document, "github-workflows")
+        if errors or not isinstance(document, dict):
+            problems.append(f"{path} is not a valid workflow: {errors[0] if errors else 'not a mapping'}")
+            continue
+        workflows.append(Workflow(path, document))
+    return workflows, problems

@@ -6,8 +6,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from harness.fsutil import write_atomic
+from harness.model.scorecard import Scorecard
 from harness.report import html, jsonfile, markdown
-from harness.report.model import Scorecard
 
 
 class ReportFormat(StrEnum):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+from harness.model.criteria import CRITERION_TITLES, Criterion
+from harness.model.scorecard import Scorecard
 from harness.report import markdown
 from harness.report.inert import strip_controls
-from harness.report.model import Scorecard
-from harness.spec.criteria import CRITERION_TITLES, Criterion
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from harness.errors import OpsdrillError
 from harness.fsutil import write_atomic
-from harness.report.model import Scorecard
+from harness.model.scorecard import Scorecard
 
 SCHEMA_PATH = Path(__file__).with_name("scorecard.schema.json")
 

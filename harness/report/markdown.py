@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from harness.model.criteria import CRITERION_TITLES, Criterion
+from harness.model.scorecard import CheckResult, Scorecard
 from harness.report.inert import strip_controls
-from harness.report.model import CheckResult, Scorecard
-from harness.spec.criteria import CRITERION_TITLES, Criterion
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 STATUS_MARK = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skipped", "blocked": "not run"}

@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.model.scorecard import Scorecard
 from harness.report.inert import strip_controls
 from harness.report.markdown import gating_lines, result_label, state
-from harness.report.model import Scorecard
 
 STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow", "blocked": "red"}
 

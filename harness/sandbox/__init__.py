@@ -1,20 +1,37 @@
-"""Sandbox backends: where candidate code runs. Pick one with `get_backend`."""
+"""Sandbox backends: where candidate code runs. Pick one with `get_backend`.
+
+A backend's module (and the Docker SDK behind the docker one) is imported when the backend is
+asked for, never by importing this package.
+"""
 
 from __future__ import annotations
 
-from harness.errors import BadInputError
-from harness.sandbox.base import Backend, BackendOptions, ExecResult, Sandbox
-from harness.sandbox.docker import DockerBackend
-from harness.sandbox.local import LocalBackend
+import importlib
 
-__all__ = ["Backend", "BackendOptions", "ExecResult", "Sandbox", "available_backends", "default_backend", "get_backend"]
+from harness.errors import BadInputError
+from harness.model.execution import BackendOptions
+from harness.sandbox.base import Backend, Sandbox
+
+__all__ = ["Backend", "Sandbox", "available_backends", "backend_class", "default_backend", "get_backend"]
 
 #: In order of preference: the strongest isolation that works here wins by default.
-_BACKENDS: dict[str, type[Backend]] = {DockerBackend.name: DockerBackend, LocalBackend.name: LocalBackend}
+_BACKENDS: dict[str, str] = {
+    "docker": "harness.sandbox.docker:DockerBackend",
+    "local": "harness.sandbox.local:LocalBackend",
+}
+
+
+def backend_class(name: str) -> type[Backend]:
+    target = _BACKENDS.get(name)
+    if target is None:
+        raise BadInputError(f"Unknown backend '{name}'; choose one of: {', '.join(_BACKENDS)}.")
+    module, attribute = target.split(":")
+    backend: type[Backend] = getattr(importlib.import_module(module), attribute)
+    return backend
 
 
 def available_backends() -> list[str]:
-    return [name for name, backend in _BACKENDS.items() if backend.available()]
+    return [name for name in _BACKENDS if backend_class(name).available()]
 
 
 def default_backend() -> str:
@@ -23,7 +40,4 @@ def default_backend() -> str:
 
 
 def get_backend(name: str, options: BackendOptions) -> Backend:
-    backend = _BACKENDS.get(name)
-    if backend is None:
-        raise BadInputError(f"Unknown backend '{name}'; choose one of: {', '.join(_BACKENDS)}.")
-    return backend(options)
+    return backend_class(name)(options)

@@ -9,56 +9,34 @@ from __future__ import annotations
 import abc
 import signal
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from harness.errors import SandboxError
-from harness.spec.exercise import Limits
+from harness.model.execution import BackendOptions, ExecResult, Limits
+from harness.model.flags import FlagKind
 
 if TYPE_CHECKING:
     from harness.sandbox.service import Service
 
 
-@dataclass(frozen=True)
-class ExecResult:
-    """What one command did. Limit hits are facts here; the grader decides what they cost."""
-
-    argv: tuple[str, ...]
-    exit_code: int
-    stdout: str
-    stderr: str
-    duration_s: float
-    timed_out: bool = False
-    output_truncated: bool = False
-    killed_by_signal: int | None = None
-    limit_events: tuple[str, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
 #: What a process dying at a limit prints (Python ignores SIGXFSZ, so it sees EFBIG instead).
 LIMIT_MARKERS = {
-    "MemoryError": "memory_limit",
-    "Cannot allocate memory": "memory_limit",
-    "File too large": "file_size_limit",
-    "File size limit exceeded": "file_size_limit",
-    "Resource temporarily unavailable": "pids_limit",
-    "No space left on device": "disk_limit",
+    "MemoryError": FlagKind.MEMORY_LIMIT,
+    "Cannot allocate memory": FlagKind.MEMORY_LIMIT,
+    "File too large": FlagKind.FILE_SIZE_LIMIT,
+    "File size limit exceeded": FlagKind.FILE_SIZE_LIMIT,
+    "Resource temporarily unavailable": FlagKind.PIDS_LIMIT,
+    "No space left on device": FlagKind.DISK_LIMIT,
 }
-LIMIT_SIGNALS: dict[int, str] = {int(signal.SIGXCPU): "cpu_limit", int(signal.SIGXFSZ): "file_size_limit"}
+LIMIT_SIGNALS: dict[int, FlagKind] = {
+    int(signal.SIGXCPU): FlagKind.CPU_LIMIT,
+    int(signal.SIGXFSZ): FlagKind.FILE_SIZE_LIMIT,
+}
 
 
-def limit_events(exit_code: int, signum: int | None, stderr: str) -> list[str]:
+def limit_events(exit_code: int, signum: int | None, stderr: str) -> list[FlagKind]:
     """The limits a finished command evidently hit, from its signal and the end of its stderr."""
     if exit_code == 0:
         return []
@@ -140,28 +118,6 @@ class Sandbox(abc.ABC):
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
-
-
-class CandidateBuild(BaseModel):
-    """How the candidate's image build went; `detail` says why it failed, or ends the build log."""
-
-    ok: bool
-    image: str | None = None
-    #: `id -u` of the image's configured user (None when it could not be run).
-    uid: int | None = None
-    duration_s: float = 0.0
-    detail: str = ""
-
-
-class BackendOptions(BaseModel):
-    """What the pipeline prepared for a backend before the checks start."""
-
-    #: Labels everything one grading creates, so it can all be found and removed afterwards.
-    session: str
-    #: The exercise image (docker backend).
-    image: str | None = None
-    #: The candidate's own image, for exercises that build one (docker backend).
-    candidate: CandidateBuild | None = None
 
 
 class Backend(abc.ABC):

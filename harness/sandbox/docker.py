@@ -26,12 +26,13 @@ import requests
 from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
 
+from harness import engine
 from harness.errors import SandboxError
-from harness.sandbox import engine
-from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
+from harness.model.execution import ExecResult, Limits
+from harness.model.flags import FlagKind
+from harness.sandbox.base import Backend, Sandbox, limit_events, workspace_path
 from harness.sandbox.docker_service import SINK_URL, DockerService
 from harness.sandbox.service import Service
-from harness.spec.exercise import Limits
 
 CANDIDATE_UID = 10001
 #: Who runs an image whose own user is root or unknown.
@@ -195,14 +196,14 @@ class DockerSandbox(Sandbox):
         options = self._run_options(env or {}, self.root / workspace_path(cwd))
         with engine.translated("start a sandbox command"):
             container = self._engine.containers.create(self.image, command=list(argv), **options)
-        events: list[str] = []
+        events: list[FlagKind] = []
         try:
             with engine.translated("start a sandbox command"):
                 container.start()
 
             def overflow() -> None:
-                if "output_limit" not in events:
-                    events.append("output_limit")
+                if FlagKind.OUTPUT_LIMIT not in events:
+                    events.append(FlagKind.OUTPUT_LIMIT)
                 with contextlib.suppress(docker.errors.APIError):
                     container.kill()
 
@@ -218,7 +219,7 @@ class DockerSandbox(Sandbox):
                 code = int(status.get("StatusCode", -1))
             except requests.exceptions.RequestException:
                 timed_out = True
-                events.append("timeout")
+                events.append(FlagKind.TIMEOUT)
                 with contextlib.suppress(docker.errors.APIError):
                     container.kill()
                 code = -9
@@ -227,7 +228,7 @@ class DockerSandbox(Sandbox):
             with engine.translated("inspect a sandbox command"):
                 container.reload()
             if container.attrs.get("State", {}).get("OOMKilled"):
-                events.append("memory_limit")
+                events.append(FlagKind.MEMORY_LIMIT)
             signum = code - 128 if code > 128 else None  # docker-init exits 128 + signal
             stderr = readers[1].data.decode("utf-8", "replace")
             events += [e for e in limit_events(code, signum, stderr) if e not in events]

@@ -19,8 +19,11 @@ from docker import DockerClient
 from docker.models.containers import Container
 from docker.types import CancellableStream
 
-from harness.sandbox import engine, probe, sink
-from harness.sandbox.base import ExecResult, limit_events
+from harness import engine
+from harness.model.execution import ExecResult
+from harness.model.flags import FlagKind
+from harness.sandbox import probe, sink
+from harness.sandbox.base import limit_events
 from harness.sandbox.service import PROBE_BATCH, PROBE_BATCH_BYTES, HttpRequest, HttpResponse, Service, SinkMessage
 
 PROBE_SOURCE = Path(probe.__file__).read_text(encoding="utf-8")
@@ -201,7 +204,7 @@ class DockerService(Service):
             stderr = self.container.logs(stdout=False, stderr=True)[-self._cap :].decode("utf-8", "replace")
         code = int(state.get("ExitCode", -1))
         signum = code - 128 if code > 128 else None
-        events = (["memory_limit"] if state.get("OOMKilled") else []) + limit_events(code, signum, stderr)
+        events = ([FlagKind.MEMORY_LIMIT] if state.get("OOMKilled") else []) + limit_events(code, signum, stderr)
         self._result = ExecResult(
             argv=self.argv, exit_code=code, stdout=stdout, stderr=stderr, duration_s=time.monotonic() - self._started,
             timed_out=code == 137 and waited >= grace_s, killed_by_signal=signum, limit_events=tuple(events),

@@ -22,11 +22,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import SandboxError
-from harness.sandbox.base import Backend, ExecResult, Sandbox, limit_events, workspace_path
+from harness.model.execution import ExecResult, Limits
+from harness.model.flags import FlagKind
+from harness.sandbox.base import Backend, Sandbox, limit_events, workspace_path
 from harness.sandbox.capture import CappedReader
 from harness.sandbox.local_service import Inbox, LocalService, free_port
 from harness.sandbox.service import Service
-from harness.spec.exercise import Limits
 
 #: Host variables a candidate process may see; everything else (tokens, secrets) is withheld.
 PASSTHROUGH_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -127,11 +128,11 @@ class LocalSandbox(Sandbox):
             )
         except OSError as exc:
             return ExecResult(tuple(argv), 127, "", f"cannot start {argv[0]}: {exc}\n", 0.0)
-        events: list[str] = []
+        events: list[FlagKind] = []
 
         def overflow() -> None:
-            if "output_limit" not in events:
-                events.append("output_limit")
+            if FlagKind.OUTPUT_LIMIT not in events:
+                events.append(FlagKind.OUTPUT_LIMIT)
             _kill_group(proc.pid)
 
         pipes = [proc.stdout, proc.stderr]
@@ -147,7 +148,7 @@ class LocalSandbox(Sandbox):
             proc.wait(timeout=wall)
         except subprocess.TimeoutExpired:
             timed_out = True
-            events.append("timeout")
+            events.append(FlagKind.TIMEOUT)
         finally:
             _kill_group(proc.pid)  # also whatever the command left running in the background
             _kill_strays(self.root)

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.model.execution import ExecResult
 from harness.sandbox import probe
-from harness.sandbox.base import ExecResult, limit_events
+from harness.sandbox.base import limit_events
 from harness.sandbox.capture import CappedReader
 from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
 from harness.sandbox.sink import URL_PATH, Sink

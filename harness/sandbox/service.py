@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.sandbox.base import ExecResult
+from harness.model.execution import ExecResult
 
 #: At most this many requests, and this many bytes of them, per prober run on the docker backend.
 PROBE_BATCH = 2000

@@ -7,25 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harness.model.criteria import Criterion
+from harness.model.execution import Limits
 from harness.spec import yamlfile
-from harness.spec.criteria import Criterion
 
 BackendName = Literal["local", "docker"]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Limits(Strict):
-    """Resource limits for every candidate process of the exercise."""
-
-    wall_s: float = Field(default=120, gt=0)
-    memory_mb: int = Field(default=2048, ge=64)
-    pids: int = Field(default=256, ge=8)
-    cpus: float = Field(default=1.0, gt=0)
-    output_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
-    file_size_mb: int = Field(default=512, ge=1)
 
 
 class CandidateImage(Strict):

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import ContentError
+from harness.model.criteria import Criterion
 from harness.spec import yamlfile
-from harness.spec.criteria import Criterion
 
 CheckId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 TEST_PREFIX = "test_"

@@ -25,11 +25,11 @@ from conftest import REPO
 from contentcopy import edited_copy, kit_temp_dirs, starter_points
 from rich.console import Console
 
+from harness import engine
 from harness.exercise import Exercise
 from harness.grade import grade
+from harness.model.scorecard import Scorecard
 from harness.report import html, markdown, terminal
-from harness.report.model import Scorecard
-from harness.sandbox import engine
 
 pytestmark = pytest.mark.slow
 EXERCISE = "unreproducible-run"

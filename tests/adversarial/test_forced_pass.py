@@ -10,6 +10,7 @@ import pytest
 
 from harness import exercise as exercise_mod
 from harness.grade import grade
+from harness.model.flags import FlagKind
 
 pytestmark = pytest.mark.slow
 
@@ -79,4 +80,4 @@ def test_pytest_injection_sitecustomize_and_forged_results_earn_nothing(tmp_path
     assert card.total.points == 0 and all(c.status != "passed" for c in card.checks)
     assert card.complete  # the checks ran; the forgeries changed nothing
     kinds = [flag.kind for flag in card.flags]
-    assert kinds.count("tamper_attempt") == 3  # start-up hooks, shadowed modules, pytest configuration
+    assert kinds.count(FlagKind.TAMPER_ATTEMPT) == 3  # start-up hooks, shadowed modules, pytest configuration

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from contentcopy import edited_copy, kit_temp_dirs, starter_points
 
+from harness import engine
 from harness.exercise import Exercise
 from harness.grade import grade
-from harness.sandbox import engine
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 SOLUTION = Path(__file__).resolve().parents[2] / "exercises" / "manual-deploy" / "solution"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,11 @@ from rich.console import Console
 
 from harness.exercise import Exercise
 from harness.grade import grade
+from harness.model.flags import FlagKind
+from harness.model.scorecard import CapResult, Scorecard
 from harness.report import html, markdown, terminal
 from harness.report.files import ReportFormat, write_reports
 from harness.report.jsonfile import schema_errors
-from harness.report.model import CapResult, Scorecard
 
 HOSTILE = "<script>alert(1)</script> [red]x[/red] \x1b[2J | **bold** ![img](http://x) \n# heading"
 
@@ -46,6 +48,11 @@ def test_schema_rejects_broken_documents(card: Scorecard) -> None:
         else:
             broken["total"]["percent"] = 140
         assert schema_errors(broken), breakage
+
+
+def test_schema_knows_every_flag_kind() -> None:
+    schema = json.loads(resources.files("harness.report").joinpath("scorecard.schema.json").read_text())
+    assert schema["$defs"]["flag"]["properties"]["kind"]["enum"] == [kind.value for kind in FlagKind]
 
 
 def test_markdown_escapes_candidate_text(card: Scorecard) -> None:

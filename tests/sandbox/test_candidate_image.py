@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from harness import engine
 from harness import exercise as exercise_mod
 from harness.build.candidate import build_candidate_image
 from harness.build.image import exercise_image
-from harness.sandbox import engine, get_backend
-from harness.sandbox.base import BackendOptions, CandidateBuild
+from harness.model.execution import BackendOptions, CandidateBuild, Limits
+from harness.sandbox import get_backend
 from harness.sandbox.service import HttpRequest
-from harness.spec.exercise import CandidateImage, Limits
+from harness.spec.exercise import CandidateImage
 
 pytestmark = pytest.mark.docker
 SERVER = """\

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from harness import engine
 from harness import exercise as exercise_mod
 from harness.build.image import exercise_image
 from harness.errors import SandboxError
-from harness.sandbox import engine, get_backend
-from harness.sandbox.base import BackendOptions, Sandbox
-from harness.spec.exercise import Limits
+from harness.model.execution import BackendOptions, Limits
+from harness.sandbox import get_backend
+from harness.sandbox.base import Sandbox
 
 pytestmark = pytest.mark.docker
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness.errors import SandboxError
+from harness.model.execution import BackendOptions, Limits
 from harness.sandbox import get_backend
-from harness.sandbox.base import BackendOptions, Sandbox
-from harness.spec.exercise import Limits
+from harness.sandbox.base import Sandbox
 
 LIMITS = Limits(wall_s=20, memory_mb=512, pids=64, output_bytes=64 * 1024, file_size_mb=8)
 

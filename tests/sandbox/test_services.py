@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from harness import engine
 from harness import exercise as exercise_mod
 from harness.build.image import exercise_image
-from harness.sandbox import engine, get_backend
-from harness.sandbox.base import BackendOptions, Sandbox
+from harness.model.execution import BackendOptions, Limits
+from harness.sandbox import get_backend
+from harness.sandbox.base import Sandbox
 from harness.sandbox.service import HttpRequest
-from harness.spec.exercise import Limits
 
 SERVER = """\
 import http.server, json, os, signal, sys, urllib.request

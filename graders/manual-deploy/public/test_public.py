@@ -11,16 +11,15 @@ from churn import Churn, answered_probabilities
 from conftest import DEFAULT_PORT, LOCAL_SKIP, first_prediction, start
 from dockerfile import base_image_problems
 from iac import COMPOSE_FILES, K8S_GLOBS, compose_problems, k8s_problems, load_yaml_documents
-from probing import status_text
 
-from harness.check.plugin import Grading
+from harness.grading import Grading, describe, expect_none
 
 
 def test_dockerfile_takes_a_pinned_base_from_a_build_arg(grading: Grading) -> None:
     dockerfile = grading.submission_file("Dockerfile")
     assert dockerfile is not None, "add a Dockerfile at the project root (see the brief for what its build gets)"
     problems = base_image_problems(dockerfile.decode("utf-8", "replace"))
-    assert not problems, "; ".join(problems)
+    expect_none(problems)
 
 
 def test_deployment_description_validates(grading: Grading) -> None:
@@ -38,7 +37,7 @@ def test_deployment_description_validates(grading: Grading) -> None:
             )
     except yaml.YAMLError as exc:
         raise AssertionError(f"not YAML: {str(exc)[:200]}") from None
-    assert not problems, "; ".join(problems)
+    expect_none(problems)
 
 
 def test_quality_gate_accepts_the_production_model(grading: Grading) -> None:
@@ -60,7 +59,7 @@ def test_image_serves_a_prediction(grading: Grading, churn: Churn) -> None:
     try:
         customers = churn.customers(5, seed=1)
         answer = first_prediction(service, customers, float(grading.params["start_timeout_s"]))
-        assert answer.status == 200, f"POST /predict on $PORT answered {status_text(answer)}"
+        assert answer.status == 200, f"POST /predict on $PORT answered {describe(answer)}"
         values = answered_probabilities(answer.body, len(customers))
         assert not isinstance(values, str), values
     finally:

@@ -12,7 +12,7 @@ from exposition import Scrape
 from live import Live, json_body, named, post_raw
 from traffic import Traffic, scoring_requests
 
-from harness.check.plugin import Grading
+from harness.grading import Grading
 
 EASY_SHIFT = 0.6
 

@@ -9,7 +9,7 @@ import hashlib
 
 import yaml
 
-from harness.check.plugin import Grading
+from harness.grading import Grading, last_line, read_requirements
 
 TRAIN = ["python", "train.py", "--config", "config.yaml", "--out"]
 
@@ -17,7 +17,7 @@ TRAIN = ["python", "train.py", "--config", "config.yaml", "--out"]
 def test_trains_from_the_entry_point(grading: Grading) -> None:
     sandbox = grading.sandbox("public-train")
     result = sandbox.exec([*TRAIN, "out"], timeout_s=180)
-    hint = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    hint = last_line(result)
     assert result.ok, f"`python train.py --config config.yaml --out out` failed: {hint}"
     for name in ("model.joblib", "metrics.json", "run.json"):
         assert sandbox.exists(f"out/{name}"), f"training must write out/{name}"
@@ -48,6 +48,5 @@ def test_config_names_seed_and_data_hash(grading: Grading) -> None:
 def test_requirements_look_pinned(grading: Grading) -> None:
     raw = grading.submission_file("requirements.txt")
     assert raw is not None, "requirements.txt is missing"
-    lines = [line.strip() for line in raw.decode().splitlines() if line.strip() and not line.startswith("#")]
-    loose = [line for line in lines if "==" not in line]
+    loose = read_requirements(raw.decode("utf-8", "replace")).loose
     assert not loose, f"pin these to one version with ==: {', '.join(loose[:5])}"

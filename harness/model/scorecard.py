@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from harness.check.protocol import Flag, Status
+from harness.model.checks import Status
+from harness.model.flags import Flag
 
 SCHEMA_VERSION = "1.0"
 
