@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from harness.content import ExercisePaths, exercise_paths
 from harness.errors import ContentError
+from harness.model.params import ExerciseParams
+from harness.spec import yamlfile
 from harness.spec.exercise import ExerciseSpec, VariantSpec, load_exercise, load_variant
 from harness.spec.rubric import Rubric, load_rubric
 
 VARIANT_FILE = "variant.yaml"
+#: The graders' declaration of exercise.yaml's params: `class Params(ExerciseParams)`.
+PARAMS_MODULE = "params.py"
 VARIANT_OVERLAY = "files"
 
 
@@ -54,4 +62,36 @@ def load(exercise_id: str, root: Path | None = None) -> Exercise:
         if not required.exists():
             raise ContentError(f"{required} is missing; every exercise needs it (see README, Authoring).")
     rubric = load_rubric(paths.rubric_file, spec.id, paths.graders_dir)
+    _check_params(paths, spec)
     return Exercise(paths, spec, rubric)
+
+
+def _params_model(module_file: Path) -> type[ExerciseParams]:
+    """The `Params` class of a graders' params.py (kit content: imported, never a submission's)."""
+    name = f"opsdrill_params_{module_file.parent.name}".replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, module_file)
+    if spec is None or spec.loader is None:
+        raise ContentError(f"{module_file} cannot be imported; restore it.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pydantic resolves the annotations of nested models through it
+    spec.loader.exec_module(module)
+    model = getattr(module, "Params", None)
+    if not (isinstance(model, type) and issubclass(model, ExerciseParams)):
+        raise ContentError(f"{module_file} must define `class Params(ExerciseParams)` (from harness.grading).")
+    return model
+
+
+def _check_params(paths: ExercisePaths, spec: ExerciseSpec) -> None:
+    """exercise.yaml's params against the graders' Params, when the graders declare them."""
+    module_file = paths.graders_dir / PARAMS_MODULE
+    if not module_file.is_file():
+        return
+    try:
+        _params_model(module_file).model_validate(spec.params)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # A misspelt key also reports the real key as missing; the misspelling is the news.
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        _, root = yamlfile.parse(paths.spec_file)
+        located = {**error, "loc": ("params", *error["loc"])}
+        raise ContentError(yamlfile.describe(paths.spec_file, root, located)) from exc

@@ -19,6 +19,7 @@ from harness.check.workflows import WORKFLOW_GLOBS, Workflow, load_workflows, wi
 from harness.errors import SandboxError
 from harness.model.execution import CandidateBuild, ExecResult
 from harness.model.flags import FlagKind
+from harness.model.params import ExerciseParams
 from harness.sandbox.base import Sandbox
 from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
 from harness.sandbox.sink import MAX_MESSAGES as SINK_MAX_MESSAGES
@@ -28,6 +29,7 @@ __all__ = [
     "WORKFLOW_GLOBS",
     "CandidateBuild",
     "ExecResult",
+    "ExerciseParams",
     "FlagKind",
     "Grading",
     "HttpRequest",

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,11 @@ from conftest import REPO, CliRunner
 
 from harness import exercise as exercise_mod
 from harness.content import exercise_ids
+from harness.exercise import Variant
 from harness.exitcodes import ExitCode
+from harness.model.checks import CheckOutcome
+from harness.selfcheck import run_public_checks
+from harness.variants import materialized
 
 pytestmark = pytest.mark.slow
 #: Validity passes: docker (authoritative for every exercise) idle, and again saturated (below); local
@@ -131,3 +136,42 @@ def test_grading_the_solution_writes_a_full_scorecard(
     assert {c["status"] for c in card["checks"]} == {"passed"}
     assert card["timings"]["sandbox_s"] > 0
     assert (tmp_path / "scorecard.md").read_text().startswith("# Unreproducible run")
+
+
+def _public_outcomes(exercise_id: str) -> dict[str, dict[str, CheckOutcome]]:
+    """The public checks' outcomes on the solution, the starter and every variant (local backend: it
+    is what a candidate without Docker runs, and the checks that need an image skip there)."""
+    exercise = exercise_mod.load(exercise_id)
+
+    def run(name: str, folder: Path) -> tuple[str, dict[str, CheckOutcome]]:
+        return name, run_public_checks(exercise, folder, "local")
+
+    def variant(found: Variant) -> tuple[str, dict[str, CheckOutcome]]:
+        with materialized(exercise, found) as folder:
+            return run(f"variant {found.name}", folder)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = [pool.submit(run, "solution", exercise.paths.solution),
+                pool.submit(run, "starter", exercise.paths.starter)]  # fmt: skip
+        jobs += [pool.submit(variant, found) for found in exercise.variants()]
+        return dict(job.result() for job in jobs)
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("exercise_id", exercise_ids())
+def test_public_checks_point_at_real_losses(
+    exercise_id: str, cli: CliRunner, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The README's promise to candidates: the solution passes every public check; the starter fails
+    some, each with a hint; and a public check never fails a submission that loses nothing in the
+    hidden checks (judged by docker's grading, authoritative for every exercise)."""
+    hidden = {row["name"]: row for r in validation(cli, "docker", tmp_path_factory)[2]
+              if r["exercise"] == exercise_id for row in r["rows"]}  # fmt: skip
+    public = _public_outcomes(exercise_id)
+    assert public.keys() == hidden.keys()
+    assert {o.status for o in public["solution"].values()} <= {"passed", "skipped"}, public["solution"]
+    starter_failed = [o for o in public["starter"].values() if o.status == "failed"]
+    assert starter_failed and all(o.detail for o in starter_failed), public["starter"]
+    for name, outcomes in public.items():
+        failed = sorted(check for check, outcome in outcomes.items() if outcome.status in ("failed", "error"))
+        assert not failed or hidden[name]["percent"] < 100, f"{name} fails public {failed} yet scores 100%"

@@ -31,7 +31,8 @@ def p95(answers: list[HttpResponse]) -> float:
 
 @dataclass
 class Load:
-    """The candidate's answers under load and, when it was over budget, the reference's p95 then."""
+    """The candidate's answers under load (the better of its runs) and the kit's reference service's
+    p95 on the same requests, measured in the same grading (None if the reference did not serve)."""
 
     answers: list[HttpResponse]
     reference_p95_s: float | None = None
@@ -52,23 +53,30 @@ def _reference_p95(grading: Grading, requests: list[HttpRequest], concurrency: i
 
 
 def measure_load(grading: Grading, service: Service, churn: Churn) -> Load:
-    """Single-customer requests at a fixed concurrency. Over budget, the reference is measured under
-    the same load and then the candidate again, so both see the machine as it is now."""
+    """Single-customer requests at a fixed concurrency, then the kit's reference service on the same
+    requests, so both are timed on the machine as it is now. Over budget, the candidate is measured
+    once more and its better run counts: a stall of the machine is not the service's."""
     params = grading.params["load"]
     customers = churn.customers(int(params["requests"]), seed=int(grading.params["seed"]) + 1)
     requests = [predict_request([customer]) for customer in customers]
     concurrency = int(params["concurrency"])
     answers = service.send(requests, concurrency=concurrency)
-    if any(answer.status != 200 for answer in answers) or p95(answers) <= float(params["max_p95_s"]):
+    if any(answer.status != 200 for answer in answers):
         return Load(answers)
-    reference = _reference_p95(grading, requests, concurrency)
-    return Load(service.send(requests, concurrency=concurrency), reference)
+    load = Load(answers, _reference_p95(grading, requests, concurrency))
+    budget = load_budget(load, params)
+    if budget is not None and p95(answers) > budget:
+        again = service.send(requests, concurrency=concurrency)
+        if all(answer.status == 200 for answer in again) and p95(again) < p95(answers):
+            load.answers = again
+    return load
 
 
-def load_budget(load: Load, params: dict[str, Any]) -> float:
-    """The p95 allowed: the fixed budget, or a multiple of the reference's p95 on a slower machine."""
-    scaled = float(params["max_over_reference"]) * (load.reference_p95_s or 0.0)
-    return max(float(params["max_p95_s"]), scaled)
+def load_budget(load: Load, params: dict[str, Any]) -> float | None:
+    """The p95 allowed: a multiple of the reference's p95 here and now (None: nothing to compare with)."""
+    if load.reference_p95_s is None:
+        return None
+    return float(params["max_over_reference"]) * load.reference_p95_s
 
 
 @dataclass

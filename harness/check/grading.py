@@ -26,6 +26,8 @@ class Grading:
         self.current_check = "setup"
         #: Checks not run because of their prerequisites, with the outcome they get instead.
         self.held_back: dict[str, CheckOutcome] = {}
+        #: Each check's outcome per case (one case, "", unless the check is parametrized).
+        self.cases: dict[str, dict[str, CheckOutcome]] = {}
         self._open: list[Sandbox] = []
 
     @property

@@ -117,26 +117,60 @@ def _status(report: pytest.TestReport) -> Status:
     return "failed" if report.when == "call" else "error"
 
 
+def _case(nodeid: str) -> str:
+    """The parameters of a parametrized check's case ("" for a check that is not parametrized)."""
+    name = nodeid.rsplit("::", 1)[-1]
+    return name.split("[", 1)[1].removesuffix("]") if "[" in name else ""
+
+
+def _folded(previous: CheckOutcome | None, report: pytest.TestReport) -> CheckOutcome:
+    """One case's outcome so far, with this phase (setup, call, teardown) folded in."""
+    duration = report.duration + (previous.duration_s if previous else 0.0)
+    decisive = report.when == "call" or not report.passed
+    if report.when == "setup" and report.passed:
+        # Until the call reports, the case has not passed: an interrupted run leaves this error.
+        return CheckOutcome(status="error", duration_s=duration, detail=UNFINISHED)
+    if previous is None or (decisive and (report.when != "teardown" or previous.status == "passed")):
+        detail = "" if report.passed else _detail(report)
+        return CheckOutcome(status=_status(report), duration_s=duration, detail=detail)
+    return previous.model_copy(update={"duration_s": duration})
+
+
+#: A parametrized check takes the status of its first case in this order; it passes only if all do.
+CASE_PRECEDENCE: tuple[Status, ...] = ("failed", "error", "blocked", "skipped")
+
+
+def _combined(cases: dict[str, CheckOutcome]) -> CheckOutcome:
+    """A check's outcome from its cases: a parametrized check passes only if every case passed, and
+    its detail names the case that decided."""
+    duration = sum(outcome.duration_s for outcome in cases.values())
+    first = next(iter(cases.values()))
+    if all((o.status, o.detail) == (first.status, first.detail) for o in cases.values()):
+        return first.model_copy(update={"duration_s": duration})
+    for status in CASE_PRECEDENCE:
+        decided = [(case, outcome) for case, outcome in cases.items() if outcome.status == status]
+        if decided:
+            case, outcome = decided[0]
+            detail = f"case {case}: {outcome.detail or status}"[:MAX_DETAIL]
+            return CheckOutcome(status=status, duration_s=duration, detail=detail)
+    return CheckOutcome(status="passed", duration_s=duration)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Fold setup, call and teardown into one outcome per check (a failing fixture is an error)."""
+    """Fold setup, call and teardown into one outcome per case (a failing fixture is an error), and
+    the cases of a parametrized check into one outcome per check."""
     if _grading is None:
         return
     check = _check_id(report.nodeid.rsplit("::", 1)[-1])
-    outcomes = _grading.journal.outcomes
-    previous = outcomes.get(check)
-    duration = report.duration + (previous.duration_s if previous else 0.0)
+    cases = _grading.cases.setdefault(check, {})
+    case = _case(report.nodeid)
     if check in _grading.held_back:
-        outcomes[check] = _grading.held_back[check].model_copy(update={"duration_s": duration})
-        return
-    decisive = report.when == "call" or not report.passed
-    if report.when == "setup" and report.passed:
-        # Until the call reports, the check has not passed: an interrupted run leaves this error.
-        outcomes[check] = CheckOutcome(status="error", duration_s=duration, detail=UNFINISHED)
-    elif previous is None or (decisive and (report.when != "teardown" or previous.status == "passed")):
-        detail = "" if report.passed else _detail(report)
-        outcomes[check] = CheckOutcome(status=_status(report), duration_s=duration, detail=detail)
+        previous = cases.get(case)
+        duration = report.duration + (previous.duration_s if previous else 0.0)
+        cases[case] = _grading.held_back[check].model_copy(update={"duration_s": duration})
     else:
-        outcomes[check] = previous.model_copy(update={"duration_s": duration})
+        cases[case] = _folded(cases.get(case), report)
+    _grading.journal.outcomes[check] = _combined(cases)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

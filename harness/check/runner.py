@@ -2,7 +2,9 @@
 
 The process gets the graders' folder as rootdir, the harness's own ini, plugin autoload off,
 no PYTHONPATH and no user site (`python -I`), and a private working folder. The submission is
-never on its path; the checks reach it only through sandboxes.
+never on its path; the checks reach it only through sandboxes. It runs on the exercise's runtime
+(`harness.runtime`), since graders import the exercise's libraries; the runtime's `.pth` file
+appends the engine's folders named in the environment, so `harness` and pytest import from there.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.build.wheelhouse import wheelhouse_dir
 from harness.check.protocol import CONTEXT_ENV, CheckContext
 from harness.exercise import Exercise
 from harness.model.checks import CheckOutcome, CheckResults
 from harness.model.execution import BackendOptions
 from harness.model.flags import Flag, FlagKind
+from harness.runtime import ENGINE_PATH_ENV, RUNTIME_PYTHON_ENV, engine_path, runtime_python
 from harness.unpack import Submission
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
@@ -36,10 +40,11 @@ class CheckRun:
     duration_s: float
 
 
-def pytest_argv(suite: Path) -> list[str]:
-    """The check process's command line: the kit's ini, rootdir and test files, nothing else."""
+def pytest_argv(suite: Path, python: Path | None = None) -> list[str]:
+    """The check process's command line: the kit's ini, rootdir and test files, nothing else;
+    `python` is the exercise's runtime (this interpreter when not given)."""
     return [
-        sys.executable, "-I", "-m", "pytest",
+        str(python or sys.executable), "-I", "-m", "pytest",
         "-c", str(PYTEST_INI), "--rootdir", str(suite),
         "-p", "harness.check.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "-rN", "--tb=line",
@@ -47,10 +52,12 @@ def pytest_argv(suite: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def _env(context_file: Path, private: Path) -> dict[str, str]:
+def _env(context_file: Path, private: Path, python: Path) -> dict[str, str]:
     env = {name: os.environ[name] for name in PASSTHROUGH_ENV if name in os.environ}
     return env | {
         CONTEXT_ENV: str(context_file),
+        ENGINE_PATH_ENV: engine_path(),
+        RUNTIME_PYTHON_ENV: str(python),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "HOME": str(private),
@@ -86,6 +93,7 @@ def run_suite(
 ) -> CheckRun:
     """Run the test modules of `suite` (a graders folder) against `submission` on `backend`;
     `requires` gives the suite's prerequisites (the rubric's, for the hidden checks)."""
+    python = runtime_python(exercise, wheelhouse=wheelhouse_dir())  # made on first use, before the clock starts
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="opsdrill-check-") as tmp:
         private = Path(tmp)
@@ -107,7 +115,7 @@ def run_suite(
         timed_out = False
         with log.open("wb") as sink:
             proc = subprocess.Popen(
-                pytest_argv(suite), cwd=private, env=_env(context_file, private),
+                pytest_argv(suite, python), cwd=private, env=_env(context_file, private, python),
                 stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
             try:

@@ -24,6 +24,7 @@ from pathlib import Path
 from harness.errors import SandboxError
 from harness.model.execution import ExecResult, Limits
 from harness.model.flags import FlagKind
+from harness.runtime import RUNTIME_PYTHON_ENV
 from harness.sandbox.base import Backend, Sandbox, limit_events, workspace_path
 from harness.sandbox.capture import CappedReader
 from harness.sandbox.local_service import Inbox, LocalService, free_port
@@ -34,7 +35,10 @@ PASSTHROUGH_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def _python_bin_dir() -> str:
-    return str(Path(sys.executable).parent)
+    """Where candidates' `python` (and pip, ...) comes from: the exercise's runtime, which the check
+    runner names in the check process's environment (`harness.runtime`); this interpreter's folder
+    only where there is none (an exercise declaring no packages, or a sandbox made outside a check)."""
+    return str(Path(os.environ.get(RUNTIME_PYTHON_ENV) or sys.executable).parent)
 
 
 def _rlimits(limits: Limits, cpu_s: float) -> Callable[[], None]:

@@ -120,3 +120,16 @@ def test_a_check_whose_prerequisite_failed_is_not_run(toy_root: Path, tmp_path: 
     assert (answer.status, answer.points, answer.counted) == ("blocked", 0, False)
     assert answer.detail == "not run: requires script_runs, which did not pass: run.sh printed 'nope'"
     assert card.total.points == 0 and card.caps[0].applied
+
+
+def test_parametrized_check_passes_only_if_every_case_does(toy_root: Path) -> None:
+    source = (
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('n', [1, 2, 3])\ndef test_cases(n):\n    assert n != 2, f'{n} is two'\n\n"
+        "@pytest.mark.parametrize('n', [1, 3])\ndef test_all_good(n):\n    assert n != 2\n"
+    )
+    toy = _add_grader(toy_root, source, _entry("cases") + _entry("all_good"))
+    card = grade(toy, toy.paths.solution, "local")
+    checks = {c.id: c for c in card.checks}
+    assert checks["cases"].status == "failed" and checks["cases"].detail.startswith("case 2: 2 is two")
+    assert checks["all_good"].status == "passed" and card.complete

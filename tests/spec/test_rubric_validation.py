@@ -119,3 +119,20 @@ def test_requires_and_caps_load(toy_root: Path) -> None:
     toy = exercise_mod.load("toy")
     assert toy.rubric.requires == {"answer": ["script_runs"]}
     assert toy.rubric.caps[0].max_percent == 40
+
+
+PARAMS = "from harness.grading import ExerciseParams\n\n\nclass Params(ExerciseParams):\n    expected_answer: str\n"
+
+
+def test_params_are_checked_against_the_graders_declaration(toy_root: Path) -> None:
+    (toy_root / "graders" / "toy" / "params.py").write_text(PARAMS)
+    assert exercise_mod.load("toy").spec.params == {"expected_answer": "42"}
+    spec = toy_root / "exercises" / "toy" / "exercise.yaml"
+    spec.write_text(spec.read_text().replace("expected_answer:", "expected_anwser:"))
+    message = _error(toy_root)
+    assert message.startswith(f"{spec}:12: params.expected_anwser:") and "spelling" in message
+
+
+def test_a_params_module_must_declare_params(toy_root: Path) -> None:
+    (toy_root / "graders" / "toy" / "params.py").write_text("class Params:\n    pass\n")
+    assert "must define `class Params(ExerciseParams)`" in _error(toy_root)
