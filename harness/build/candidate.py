@@ -26,7 +26,9 @@ import urllib3.exceptions
 from harness import engine
 from harness.build.image import LOCK_FILE, base_image, link_or_copy
 from harness.build.wheelhouse import select_wheels
+from harness.errors import InfrastructureError, SandboxError
 from harness.model.execution import CandidateBuild
+from harness.sandbox.container import ENGINE_ERRORS, ContainerRun
 from harness.spec.exercise import CandidateImage
 
 WHEELHOUSE = "wheelhouse"
@@ -98,23 +100,17 @@ def _image_uid(image: str, labels: dict[str, str]) -> int | None:
         return 0
     if user.isdigit():
         return int(user)
+    options = {
+        "entrypoint": ["id", "-u"], "network_mode": "none", "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"],
+        "mem_limit": "128m", "pids_limit": 16, "labels": labels,
+    }  # fmt: skip
     try:
-        container = client.containers.create(
-            image, entrypoint=["id", "-u"], command=[], network_mode="none", cap_drop=["ALL"],
-            security_opt=["no-new-privileges"], mem_limit="128m", pids_limit=16, labels=labels,
-        )  # fmt: skip
-    except docker.errors.APIError:
+        with ContainerRun(client, image, [], options, output_cap=1024, what="the image user probe") as probe:
+            code, _timed_out = probe.start().wait(UID_TIMEOUT_S)
+            output = probe.output().strip()
+    except (*ENGINE_ERRORS, InfrastructureError, SandboxError):
         return None
-    try:
-        container.start()
-        status = container.wait(timeout=UID_TIMEOUT_S)
-        output = container.logs(stdout=True, stderr=False).decode("utf-8", "replace").strip()
-        return int(output) if int(status.get("StatusCode", -1)) == 0 and output.isdigit() else None
-    except (docker.errors.APIError, requests.exceptions.RequestException):
-        return None
-    finally:
-        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-            container.remove(force=True)
+    return int(output) if code == 0 and output.isdigit() else None
 
 
 def build_candidate_image(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import signal
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from types import TracebackType
@@ -43,6 +44,28 @@ def limit_events(exit_code: int, signum: int | None, stderr: str) -> list[FlagKi
     events = [LIMIT_SIGNALS[signum]] if signum is not None and signum in LIMIT_SIGNALS else []
     tail = stderr[-4096:]
     return events + [e for marker, e in LIMIT_MARKERS.items() if marker in tail and e not in events]
+
+
+def finished(
+    argv: Sequence[str],
+    exit_code: int,
+    *,
+    stdout: str,
+    stderr: str,
+    started: float,
+    signum: int | None,
+    timed_out: bool = False,
+    output_truncated: bool = False,
+    events: Sequence[FlagKind] = (),
+) -> ExecResult:
+    """What a finished command did, as every backend reports it: the limits it evidently hit are the
+    `events` the backend observed, then those its exit signal and the end of its stderr show."""
+    seen = list(events)
+    seen += [event for event in limit_events(exit_code, signum, stderr) if event not in seen]
+    return ExecResult(
+        argv=tuple(argv), exit_code=exit_code, stdout=stdout, stderr=stderr, duration_s=time.monotonic() - started,
+        timed_out=timed_out, output_truncated=output_truncated, killed_by_signal=signum, limit_events=tuple(seen),
+    )  # fmt: skip
 
 
 def workspace_path(relative: str) -> PurePosixPath:

@@ -10,18 +10,15 @@ outlives it. Files move in and out through the engine's archive API, never throu
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import json
 import secrets
 import tarfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import docker.errors
 import requests
 from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
@@ -29,8 +26,8 @@ from docker.types import LogConfig, Ulimit
 from harness import engine
 from harness.errors import SandboxError
 from harness.model.execution import ExecResult, Limits
-from harness.model.flags import FlagKind
-from harness.sandbox.base import Backend, Sandbox, limit_events, workspace_path
+from harness.sandbox.base import Backend, Sandbox, workspace_path
+from harness.sandbox.container import ContainerRun
 from harness.sandbox.docker_service import SINK_URL, DockerService
 from harness.sandbox.service import Service
 
@@ -85,37 +82,6 @@ def _single_file_tar(relative: PurePosixPath, data: bytes) -> bytes:
         info.uid = info.gid = CANDIDATE_UID
         archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
-
-
-class _LogReader(threading.Thread):
-    """Follows one output stream of a container, keeping at most `cap` bytes."""
-
-    def __init__(self, stream: Iterator[bytes], cap: int, on_overflow: Callable[[], None]) -> None:
-        super().__init__(daemon=True)
-        self._stream, self._cap, self._on_overflow = stream, cap, on_overflow
-        self.data = bytearray()
-        self.overflowed = False
-
-    def run(self) -> None:
-        try:
-            with contextlib.suppress(requests.exceptions.RequestException, docker.errors.APIError, ValueError):
-                for chunk in self._stream:
-                    room = self._cap - len(self.data)
-                    self.data += chunk[: max(room, 0)]
-                    if len(chunk) > room and not self.overflowed:
-                        self.overflowed = True
-                        self._on_overflow()
-                        return
-        finally:
-            self._close()
-
-    def _close(self) -> None:
-        # The SDK's stream close() shuts the socket but leaves the HTTP response holding it.
-        for closable in (self._stream, getattr(self._stream, "_response", None)):
-            close = getattr(closable, "close", None)
-            if callable(close):
-                with contextlib.suppress(OSError, ValueError):
-                    close()
 
 
 class DockerSandbox(Sandbox):
@@ -192,60 +158,12 @@ class DockerSandbox(Sandbox):
         timeout_s: float | None = None,
     ) -> ExecResult:
         wall = min(timeout_s or self.limits.wall_s, self.limits.wall_s)
-        started = time.monotonic()
         options = self._run_options(env or {}, self.root / workspace_path(cwd))
-        with engine.translated("start a sandbox command"):
-            container = self._engine.containers.create(self.image, command=list(argv), **options)
-        events: list[FlagKind] = []
-        try:
-            with engine.translated("start a sandbox command"):
-                container.start()
-
-            def overflow() -> None:
-                if FlagKind.OUTPUT_LIMIT not in events:
-                    events.append(FlagKind.OUTPUT_LIMIT)
-                with contextlib.suppress(docker.errors.APIError):
-                    container.kill()
-
-            readers = [
-                _LogReader(self._follow(str(container.id), stdout=out), self.limits.output_bytes, overflow)
-                for out in (True, False)
-            ]
-            for reader in readers:
-                reader.start()
-            timed_out = False
-            try:
-                status = container.wait(timeout=wall)
-                code = int(status.get("StatusCode", -1))
-            except requests.exceptions.RequestException:
-                timed_out = True
-                events.append(FlagKind.TIMEOUT)
-                with contextlib.suppress(docker.errors.APIError):
-                    container.kill()
-                code = -9
-            for reader in readers:
-                reader.join(timeout=10)
-            with engine.translated("inspect a sandbox command"):
-                container.reload()
-            if container.attrs.get("State", {}).get("OOMKilled"):
-                events.append(FlagKind.MEMORY_LIMIT)
-            signum = code - 128 if code > 128 else None  # docker-init exits 128 + signal
-            stderr = readers[1].data.decode("utf-8", "replace")
-            events += [e for e in limit_events(code, signum, stderr) if e not in events]
-            return ExecResult(
-                argv=tuple(argv),
-                exit_code=code,
-                stdout=readers[0].data.decode("utf-8", "replace"),
-                stderr=stderr,
-                duration_s=time.monotonic() - started,
-                timed_out=timed_out,
-                output_truncated=any(r.overflowed for r in readers),
-                killed_by_signal=signum,
-                limit_events=tuple(events),
-            )
-        finally:
-            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-                container.remove(force=True)
+        with ContainerRun(
+            self._engine, self.image, argv, options, output_cap=self.limits.output_bytes, what="a sandbox command"
+        ) as run:
+            run.start(follow=True)
+            return run.result(*run.wait(wall))
 
     def start_service(
         self,
@@ -294,10 +212,6 @@ class DockerSandbox(Sandbox):
 
     def path(self, relative: str = ".") -> str:
         return str(self.root / workspace_path(relative))
-
-    def _follow(self, container_id: str, *, stdout: bool) -> Iterator[bytes]:
-        """One of a running container's output streams, as the engine delivers it."""
-        return self._engine.api.logs(container_id, stdout, not stdout, stream=True, follow=True)
 
     def _stat(self, path: str) -> dict[str, Any] | None:
         """The engine's stat of a workspace path (HEAD on the archive endpoint: no body), or None."""

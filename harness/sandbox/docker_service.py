@@ -16,19 +16,20 @@ from typing import Any
 import docker.errors
 import requests
 from docker import DockerClient
-from docker.models.containers import Container
 from docker.types import CancellableStream
 
 from harness import engine
+from harness.errors import InfrastructureError, SandboxError
 from harness.model.execution import ExecResult
-from harness.model.flags import FlagKind
 from harness.sandbox import probe, sink
-from harness.sandbox.base import limit_events
+from harness.sandbox.container import ENGINE_ERRORS, ContainerRun
 from harness.sandbox.service import PROBE_BATCH, PROBE_BATCH_BYTES, HttpRequest, HttpResponse, Service, SinkMessage
 
 PROBE_SOURCE = Path(probe.__file__).read_text(encoding="utf-8")
 SINK_SOURCE = Path(sink.__file__).read_text(encoding="utf-8")
 PROBER_MEMORY = "256m"
+#: Bytes of a prober's answers read back (at most PROBE_BATCH answers of up to 64 KiB each, and some).
+PROBE_OUTPUT = 256 * 1024 * 1024
 #: The sink's port on the service's loopback, and the URL the service is given.
 SINK_PORT = 9099
 SINK_URL = f"http://127.0.0.1:{SINK_PORT}{sink.URL_PATH}"
@@ -77,26 +78,29 @@ class DockerService(Service):
         `prober_image` (default: `image`, when that is the kit's image)."""
         self.port, self.argv = port, tuple(argv)
         self._client, self._image, self._labels, self._cap = client, prober_image or image, labels, output_cap
-        self._started = time.monotonic()
         self._result: ExecResult | None = None
-        self._sink: Container | None = None
+        self._sink: ContainerRun | None = None
         self._reader: threading.Thread | None = None
         self._sink_ready = threading.Event()
         self._lock = threading.Lock()
         self._messages: list[SinkMessage] = []
-        with engine.translated("start a sandbox service"):
-            self.container: Container = client.containers.create(image, command=list(argv) or None, **options)
-            self.container.start()
+        self.run = ContainerRun(client, image, list(argv) or None, options, output_cap=output_cap, what="a service")
+        try:
+            self.run.start()
+        except BaseException:
+            self.run.remove()
+            raise
+        self.container = self.run.container
         if with_sink:
             self._start_sink()
 
     def _start_sink(self) -> None:
         command = ["python", "-I", "-c", SINK_SOURCE, str(SINK_PORT)]
         options = self._prober_options() | {"labels": self._labels | {"opsdrill.role": "sink"}}
-        with engine.translated("start the webhook sink"):
-            self._sink = self._client.containers.create(self._image, command=command, **options)
-            self._sink.start()
-            stream = self._client.api.logs(str(self._sink.id), stdout=True, stderr=False, stream=True, follow=True)
+        self._sink = ContainerRun(self._client, self._image, command, options, output_cap=0, what="the webhook sink")
+        self._sink.start()
+        with engine.translated("follow the webhook sink"):
+            stream = self._sink.follow()
         self.sink_url = SINK_URL
         self._reader = threading.Thread(target=self._receive, args=(stream,), name="opsdrill-sink-reader", daemon=True)
         self._reader.start()
@@ -145,20 +149,21 @@ class DockerService(Service):
     def _probe(self, batch: _Batch, budget_s: float, concurrency: int) -> list[HttpResponse]:
         pieces = _pieces("[" + ",".join(batch.texts) + "]")
         command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), str(concurrency), *pieces]
-        with engine.translated("run the prober"):
-            prober = self._client.containers.create(self._image, command=command, **self._prober_options())
+        # Creating it is the kit's business: a failure there is an error of the grading, never an answer.
+        prober = ContainerRun(
+            self._client, self._image, command, self._prober_options(), output_cap=PROBE_OUTPUT, what="the prober"
+        )
         try:
+            # Starting it joins the service's network: that fails when the service is gone.
             prober.start()
-            status = prober.wait(timeout=(budget_s or batch.timeout_s / max(concurrency, 1)) + 30)
-            output = prober.logs(stdout=True, stderr=False)
-            if int(status.get("StatusCode", -1)) == 0:
-                return [HttpResponse.from_json(answer) for answer in json.loads(output)]
-            error = prober.logs(stdout=False, stderr=True).decode("utf-8", "replace")[-300:]
-        except (docker.errors.APIError, requests.exceptions.RequestException, ValueError) as exc:
+            code, timed_out = prober.wait((budget_s or batch.timeout_s / max(concurrency, 1)) + 30)
+            if code == 0:
+                return [HttpResponse.from_json(answer) for answer in json.loads(prober.output())]
+            error = "prober ran out of time" if timed_out else prober.output(stdout=False)[-300:]
+        except (*ENGINE_ERRORS, InfrastructureError, SandboxError, ValueError) as exc:
             error = f"prober failed: {exc}"
         finally:
-            with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-                prober.remove(force=True)
+            prober.remove()
         return [HttpResponse(status=0, error=error) for _ in range(batch.count)]
 
     def send(
@@ -185,40 +190,23 @@ class DockerService(Service):
         return None
 
     def running(self) -> bool:
-        with contextlib.suppress(docker.errors.NotFound):
-            self.container.reload()
-            return bool(self.container.attrs.get("State", {}).get("Running"))
-        return False
+        return self.run.running()
 
     def stop(self, grace_s: float = 10.0) -> ExecResult:
         """`timed_out` in the result means the service ignored SIGTERM for `grace_s` and was killed."""
         if self._result is not None:
             return self._result
-        with engine.translated("stop a sandbox service"):
-            stopping = time.monotonic()
-            self.container.stop(timeout=int(grace_s))
-            waited = time.monotonic() - stopping
-            self.container.reload()
-            state = self.container.attrs.get("State", {})
-            stdout = self.container.logs(stdout=True, stderr=False)[-self._cap :].decode("utf-8", "replace")
-            stderr = self.container.logs(stdout=False, stderr=True)[-self._cap :].decode("utf-8", "replace")
-        code = int(state.get("ExitCode", -1))
-        signum = code - 128 if code > 128 else None
-        events = ([FlagKind.MEMORY_LIMIT] if state.get("OOMKilled") else []) + limit_events(code, signum, stderr)
-        self._result = ExecResult(
-            argv=self.argv, exit_code=code, stdout=stdout, stderr=stderr, duration_s=time.monotonic() - self._started,
-            timed_out=code == 137 and waited >= grace_s, killed_by_signal=signum, limit_events=tuple(events),
-        )  # fmt: skip
-        with contextlib.suppress(docker.errors.APIError):
-            self.container.remove(force=True)
-        self._remove_sink()
+        try:
+            self._result = self.run.result(*self.run.stop(grace_s))
+        finally:
+            self.run.remove()
+            self._remove_sink()
         return self._result
 
     def _remove_sink(self) -> None:
         """What the sink received stays: `messages()` still answers after the service stopped."""
         if self._sink is not None:
-            with contextlib.suppress(docker.errors.APIError):
-                self._sink.remove(force=True)
+            self._sink.remove()
             self._sink = None
         if self._reader is not None:
             # The log stream ends with its container; what it delivered last is kept.

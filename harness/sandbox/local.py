@@ -25,8 +25,8 @@ from harness.errors import SandboxError
 from harness.model.execution import ExecResult, Limits
 from harness.model.flags import FlagKind
 from harness.runtime import RUNTIME_PYTHON_ENV
-from harness.sandbox.base import Backend, Sandbox, limit_events, workspace_path
-from harness.sandbox.capture import CappedReader
+from harness.sandbox.base import Backend, Sandbox, finished, workspace_path
+from harness.sandbox.capture import CappedReader, pipe_chunks
 from harness.sandbox.local_service import Inbox, LocalService, free_port
 from harness.sandbox.service import Service
 
@@ -141,7 +141,7 @@ class LocalSandbox(Sandbox):
 
         pipes = [proc.stdout, proc.stderr]
         readers = [
-            CappedReader(pipe, self.limits.output_bytes, overflow)
+            CappedReader(pipe_chunks(pipe), self.limits.output_bytes, overflow)
             for pipe in pipes
             if isinstance(pipe, io.BufferedReader)
         ]
@@ -163,20 +163,11 @@ class LocalSandbox(Sandbox):
                 if pipe is not None:
                     pipe.close()
         code = proc.returncode
-        signum = -code if code < 0 else None
-        stderr = readers[1].data.decode("utf-8", "replace")
-        events += limit_events(code, signum, stderr)
-        return ExecResult(
-            argv=tuple(argv),
-            exit_code=code,
-            stdout=readers[0].data.decode("utf-8", "replace"),
-            stderr=stderr,
-            duration_s=time.monotonic() - started,
-            timed_out=timed_out,
-            output_truncated=any(r.overflowed for r in readers),
-            killed_by_signal=signum,
-            limit_events=tuple(events),
-        )
+        return finished(
+            argv, code, stdout=readers[0].text(), stderr=readers[1].text(), started=started,
+            signum=-code if code < 0 else None, timed_out=timed_out,
+            output_truncated=any(r.overflowed for r in readers), events=events,
+        )  # fmt: skip
 
     def start_service(
         self,

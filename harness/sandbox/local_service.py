@@ -16,8 +16,8 @@ from typing import Any
 
 from harness.model.execution import ExecResult
 from harness.sandbox import probe
-from harness.sandbox.base import limit_events
-from harness.sandbox.capture import CappedReader
+from harness.sandbox.base import finished
+from harness.sandbox.capture import CappedReader, pipe_chunks
 from harness.sandbox.service import HttpRequest, HttpResponse, Service, SinkMessage
 from harness.sandbox.sink import URL_PATH, Sink
 
@@ -71,7 +71,9 @@ class LocalService(Service):
             stderr=subprocess.PIPE, start_new_session=True, preexec_fn=preexec,
         )  # fmt: skip
         pipes = [self._proc.stdout, self._proc.stderr]
-        self._readers = [CappedReader(p, output_cap, self._kill) for p in pipes if isinstance(p, io.BufferedReader)]
+        self._readers = [
+            CappedReader(pipe_chunks(p), output_cap, self._kill) for p in pipes if isinstance(p, io.BufferedReader)
+        ]
         for reader in self._readers:
             reader.start()
         self._result: ExecResult | None = None
@@ -107,13 +109,10 @@ class LocalService(Service):
         for reader in self._readers:
             reader.join(timeout=5)
         code = self._proc.returncode
-        stderr = self._readers[1].data.decode("utf-8", "replace")
-        events = limit_events(code, -code if code < 0 else None, stderr)
-        self._result = ExecResult(
-            argv=self.argv, exit_code=code, stdout=self._readers[0].data.decode("utf-8", "replace"), stderr=stderr,
-            duration_s=time.monotonic() - self._started, timed_out=timed_out,
+        self._result = finished(
+            self.argv, code, stdout=self._readers[0].text(), stderr=self._readers[1].text(), started=self._started,
+            signum=-code if code < 0 else None, timed_out=timed_out,
             output_truncated=any(r.overflowed for r in self._readers),
-            killed_by_signal=-code if code < 0 else None, limit_events=tuple(events),
         )  # fmt: skip
         for pipe in (self._proc.stdout, self._proc.stderr):
             if pipe is not None:
