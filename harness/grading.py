@@ -3,9 +3,12 @@
 Graders import this module and nothing else of the harness (a test holds them to it), so the
 engine's internals can change without touching an exercise. See docs/AUTHORING.md.
 
-How a check explains a failure: one sentence saying what was observed and what the brief asks,
-in the assertion (`assert ok, "..."`). A helper that examines something returns the problems it
-found as a list of such sentences (empty: none), and the check ends with `expect_none(problems)`.
+How a check explains a failure: one sentence saying what was observed and what the brief asks.
+A check states it in its assertion (`assert ok, "..."`). Code that judges something for a check
+(a helper, or a scenario shared between checks) returns the problems it found as a list of such
+sentences, empty when there is none (a judgement that stops at the first problem returns at most
+one), and the check ends with `expect_none(problems)`. A parser that yields a value returns the
+value or, when it cannot, the sentence saying why.
 """
 
 from __future__ import annotations

@@ -86,19 +86,19 @@ def first_prediction(service: Service, customers: list[Customer], timeout_s: flo
     return service.poll(predict_request(customers), timeout_s)
 
 
-def serving_problem(first: HttpResponse, timeout_s: float) -> str:
-    """'' when the service answered a valid prediction, else what it did instead."""
+def serving_problems(first: HttpResponse, timeout_s: float) -> list[str]:
+    """None when the service answered a valid prediction, else what it did instead."""
     if first.status == 200:
-        return ""
-    return f"POST /predict never answered a valid request with 200 within {timeout_s:.0f}s (last: {describe(first)})"
+        return []
+    return [f"POST /predict never answered a valid request with 200 within {timeout_s:.0f}s (last: {describe(first)})"]
 
 
 @dataclass
 class DefaultRun:
     """The image as built: no model chosen by the platform, so it serves the production model."""
 
-    #: Why the service is not serving ('' once it answered a valid prediction).
-    serving: str
+    #: Why the service is not serving (none once it answered a valid prediction).
+    serving: list[str]
     golden_customers: list[Customer]
     health: str | None = None
     ready: HttpResponse | None = None
@@ -130,7 +130,7 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
     try:
         customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
         first = first_prediction(service, customers[:1], timeout_s)
-        run = DefaultRun(serving_problem(first, timeout_s), customers)
+        run = DefaultRun(serving_problems(first, timeout_s), customers)
         run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
         chunks = [customers[i : i + GOLDEN_CHUNK] for i in range(0, len(customers), GOLDEN_CHUNK)]
         malformed = [
@@ -152,34 +152,34 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         service.stop()
 
 
-def golden_problem(run: DefaultRun | None, churn: Churn, tolerance: float) -> str:
-    """'' when the image, as built, serves the production model's predictions; else what is wrong."""
+def golden_problems(run: DefaultRun | None, churn: Churn, tolerance: float) -> list[str]:
+    """None when the image, as built, serves the production model's predictions; else what is wrong."""
     if run is None:
-        return "the container did not run"
+        return ["the container did not run"]
     if run.serving:
         return run.serving
     expected = probabilities(churn.production, churn, run.golden_customers)
     got: list[float] = []
     for answer, start in zip(run.golden, range(0, len(expected), GOLDEN_CHUNK), strict=True):
         if answer.status != 200:
-            return f"/predict answered {describe(answer)} on valid customers"
+            return [f"/predict answered {describe(answer)} on valid customers"]
         values = answered_probabilities(answer.body, len(expected[start : start + GOLDEN_CHUNK]))
         if isinstance(values, str):
-            return values
+            return [values]
         got += values
     worst = max(range(len(got)), key=lambda i: abs(got[i] - expected[i]))
     if not abs(got[worst] - expected[worst]) <= tolerance:
-        return (
+        return [
             f"customer {run.golden_customers[worst]} got probability {got[worst]:.6f}; the production model says "
             f"{expected[worst]:.6f}"
-        )
-    return ""
+        ]
+    return []
 
 
 @pytest.fixture(scope="session")
-def golden(grading: Grading, default_run: DefaultRun | None, churn: Churn) -> str:
-    """Why the image, as built, does not serve the production model ('' when it does)."""
-    return golden_problem(default_run, churn, float(grading.params["probability_tolerance"]))
+def golden(grading: Grading, default_run: DefaultRun | None, churn: Churn) -> list[str]:
+    """Why the image, as built, does not serve the production model (none when it does)."""
+    return golden_problems(default_run, churn, float(grading.params["probability_tolerance"]))
 
 
 @dataclass

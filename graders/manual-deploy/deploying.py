@@ -61,26 +61,27 @@ class Fingerprints:
 class Step:
     action: str
     result: ExecResult
-    #: What the release left live that it should not have ('' when right, or not observed).
-    problem: str = ""
+    #: What the release left live that it should not have (none when right, or not observed).
+    problems: list[str] = field(default_factory=list)
 
-    def verdict(self) -> str:
-        """'' when the step did what it should, else what went wrong."""
+    def verdict(self) -> list[str]:
+        """None when the step did what it should, else what went wrong."""
         if not self.result.ok:
-            return f"`{self.action}` exited with {self.result.exit_code}: {last_line(self.result)}"
-        return f"after `{self.action}`, {self.problem}" if self.problem else ""
+            return [f"`{self.action}` exited with {self.result.exit_code}: {last_line(self.result)}"]
+        return [f"after `{self.action}`, {problem}" for problem in self.problems]
 
 
 @dataclass
 class DeployRun:
     steps: list[Step] = field(default_factory=list)
 
-    def first_problem(self, upto: int) -> str:
-        """What went wrong in the first `upto` steps of PLAN ('' when they all did what they should)."""
+    def problems(self, upto: int) -> list[str]:
+        """What went wrong at the first of the first `upto` steps of PLAN that went wrong (none when
+        they all did what they should)."""
         for step in self.steps[:upto]:
-            if problem := step.verdict():
-                return problem
-        return "" if len(self.steps) >= upto else "the deploy sequence stopped early"
+            if problems := step.verdict():
+                return problems
+        return [] if len(self.steps) >= upto else ["the deploy sequence stopped early"]
 
 
 def parse_release(text: str, deploy_dir: str) -> dict[str, str] | str:
@@ -121,32 +122,32 @@ class Server:
     def deploy_dir(self) -> str:
         return self.box.path(SERVER)
 
-    def live_problem(self, label: str, version: str) -> str:
-        """Start the release release.env names; '' when it is `version` and serves `label`'s model."""
+    def live_problems(self, label: str, version: str) -> list[str]:
+        """Start the release release.env names; none when it is `version` and serves `label`'s model."""
         try:
             text = self.box.read_file(f"{SERVER}/{RELEASE_ENV}", MAX_RELEASE_BYTES).decode("utf-8", "replace")
         except SandboxError:
-            return f"there is no readable $DEPLOY_DIR/{RELEASE_ENV} (at most {MAX_RELEASE_BYTES} bytes)"
+            return [f"there is no readable $DEPLOY_DIR/{RELEASE_ENV} (at most {MAX_RELEASE_BYTES} bytes)"]
         env = parse_release(text, self.deploy_dir)
         if isinstance(env, str):
-            return env
+            return [env]
         if env["MODEL_VERSION"] != version:
-            return f"release.env names MODEL_VERSION {env['MODEL_VERSION']!r}; expected {version!r}"
+            return [f"release.env names MODEL_VERSION {env['MODEL_VERSION']!r}; expected {version!r}"]
         service = self.start(env)
         try:
             answer = service.poll(predict_request(self.fingerprints.customers), self.timeout_s)
         finally:
             service.stop()
         if answer.status != 200:
-            return f"the container started from release.env answered {describe(answer)} to a valid prediction"
+            return [f"the container started from release.env answered {describe(answer)} to a valid prediction"]
         values = answered_probabilities(answer.body, len(self.fingerprints.customers))
         if isinstance(values, str):
-            return f"the container started from release.env: {values}"
+            return [f"the container started from release.env: {values}"]
         served = self.fingerprints.served(values)
         if served != label:
             what = SERVED.get(served or "", "predictions of no model the kit knows")
-            return f"the container started from release.env served {what}, not {label}'s model"
-        return ""
+            return [f"the container started from release.env served {what}, not {label}'s model"]
+        return []
 
 
 def run_deploys(server: Server, artifacts: dict[str, Artifact]) -> DeployRun:
@@ -166,7 +167,7 @@ def run_deploys(server: Server, artifacts: dict[str, Artifact]) -> DeployRun:
         step = Step(f"{action} {expected}" if action == "deploy" else action, result)
         run.steps.append(step)
         if result.ok and observe:
-            step.problem = server.live_problem(expected, names[expected])
+            step.problems = server.live_problems(expected, names[expected])
         if step.verdict():
             break
     return run

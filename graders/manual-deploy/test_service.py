@@ -13,7 +13,7 @@ from churn import Churn, answered_probabilities, probabilities
 from conftest import CONFIGURED_PORT, MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, require
 from timing import load_budget, p95
 
-from harness.grading import CandidateBuild, Grading, HttpResponse, describe
+from harness.grading import CandidateBuild, Grading, HttpResponse, describe, expect_none
 
 #: Files whose text configures or runs the service (documentation may mention old paths).
 CONFIG_FILES = ("*.py", "**/*.py", "Dockerfile*", "*.env", "*.sh", "**/*.sh", "*.yaml", "*.yml", "*.toml", "*.cfg")
@@ -23,7 +23,7 @@ HOME_PATH = re.compile(r"/home/[A-Za-z0-9_.-]+|(?<![\w.$])~/")
 def _serving(run: DefaultRun | None, what: str) -> DefaultRun:
     """The as-built run, when its service answered a valid prediction (what `what` needs)."""
     assert run is not None
-    assert not run.serving, f"{run.serving}, so {what} could not be measured"
+    assert not run.serving, f"{'; '.join(run.serving)}, so {what} could not be measured"
     return run
 
 
@@ -47,9 +47,9 @@ def test_readiness_gates_on_model(
     )
 
 
-def test_golden_predictions(image: CandidateBuild, golden: str) -> None:
+def test_golden_predictions(image: CandidateBuild, golden: list[str]) -> None:
     require(image)
-    assert not golden, golden
+    expect_none(golden)
 
 
 def test_malformed_input_4xx(image: CandidateBuild, default_run: DefaultRun | None) -> None:
@@ -62,20 +62,20 @@ def test_malformed_input_4xx(image: CandidateBuild, default_run: DefaultRun | No
     )
 
 
-def _version_problem(answer: HttpResponse | None, sha: str, version: str | None) -> str:
-    """'' when /version names `version` (any, if None) and the artifact `sha`, else what is wrong."""
+def _version_problems(answer: HttpResponse | None, sha: str, version: str | None) -> list[str]:
+    """None when /version names `version` (any, if None) and the artifact `sha`, else what is wrong."""
     if answer is None or answer.status != 200:
-        return f"GET /version answered {describe(answer)} while the model answered predictions"
+        return [f"GET /version answered {describe(answer)} while the model answered predictions"]
     try:
         data = answer.json()
         reported = (str(data["model_version"]), str(data["model_sha256"]).lower())
     except (ValueError, KeyError, TypeError):
-        return f"/version must be JSON with model_version and model_sha256; got {answer.body[:120]!r}"
+        return [f"/version must be JSON with model_version and model_sha256; got {answer.body[:120]!r}"]
     if reported[1] != sha:
-        return f"/version reports sha256 {reported[1][:16]}; the artifact it serves is {sha[:16]}"
+        return [f"/version reports sha256 {reported[1][:16]}; the artifact it serves is {sha[:16]}"]
     if version is not None and reported[0] != version:
-        return f"/version reports model_version {reported[0]!r}; MODEL_VERSION was {version!r}"
-    return "" if reported[0].strip() else "/version reports an empty model_version"
+        return [f"/version reports model_version {reported[0]!r}; MODEL_VERSION was {version!r}"]
+    return [] if reported[0].strip() else ["/version reports an empty model_version"]
 
 
 def test_version_endpoint(
@@ -83,32 +83,31 @@ def test_version_endpoint(
 ) -> None:
     require(image)
     run = _serving(default_run, "/version as built")
-    problem = _version_problem(run.version, churn.production.sha256, None)
-    assert not problem, f"as built: {problem}"
+    expect_none([f"as built: {problem}" for problem in _version_problems(run.version, churn.production.sha256, None)])
     # The hash must name the model that answers, not just the file the variable points at.
-    serves = _configured_problem(configured_run, churn)
-    assert not serves, f"with MODEL_PATH and MODEL_VERSION set, {serves}, so /version could not be judged"
+    serves = _configured_problems(configured_run, churn)
+    expect_none([f"with MODEL_PATH and MODEL_VERSION set, {p}, so /version could not be judged" for p in serves])
     assert configured_run is not None
-    configured = _version_problem(configured_run.version, configured_run.artifact.sha256, configured_run.model_version)
-    assert not configured, f"with MODEL_PATH and MODEL_VERSION set: {configured}"
+    configured = _version_problems(configured_run.version, configured_run.artifact.sha256, configured_run.model_version)
+    expect_none([f"with MODEL_PATH and MODEL_VERSION set: {problem}" for problem in configured])
 
 
-def _configured_problem(run: ConfiguredRun | None, churn: Churn) -> str:
-    """'' when the container started with PORT and MODEL_PATH serves that model on that port."""
+def _configured_problems(run: ConfiguredRun | None, churn: Churn) -> list[str]:
+    """None when the container started with PORT and MODEL_PATH serves that model on that port."""
     if run is None:
-        return "the container did not run"
+        return ["the container did not run"]
     if run.predictions.status != 200:
-        return (
+        return [
             f"started with PORT={CONFIGURED_PORT} and MODEL_PATH set, POST /predict on that port answered "
             f"{describe(run.predictions)}"
-        )
+        ]
     values = answered_probabilities(run.predictions.body, len(run.customers))
     if isinstance(values, str):
-        return values
+        return [values]
     expected = probabilities(run.artifact, churn, run.customers)
     if not all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(values, expected, strict=True)):
-        return "the predictions are not those of the model MODEL_PATH names (is the path hard-coded?)"
-    return ""
+        return ["the predictions are not those of the model MODEL_PATH names (is the path hard-coded?)"]
+    return []
 
 
 def test_config_from_env(
@@ -120,8 +119,7 @@ def test_config_from_env(
             text = (grading.submission_file(path) or b"").decode("utf-8", "replace")
             found = HOME_PATH.search(text)
             assert found is None, f"{path} still refers to a home directory ({found.group(0)}); configure it instead"
-    problem = _configured_problem(configured_run, churn)
-    assert not problem, problem
+    expect_none(_configured_problems(configured_run, churn))
 
 
 def test_load_p95(grading: Grading, image: CandidateBuild, default_run: DefaultRun | None) -> None:
@@ -151,5 +149,5 @@ def test_sigterm_drain(image: CandidateBuild, default_run: DefaultRun | None) ->
     drains = _serving(default_run, "draining").drains
     assert drains, "the drain was not measured"
     last = drains[-1]
-    problem = last.verdict(_shell_form(image) if last.stopped.timed_out else "")
-    assert not problem, f"in {len(drains)} tries, {problem}" if len(drains) > 1 else problem
+    problems = last.verdict(_shell_form(image) if last.stopped.timed_out else "")
+    expect_none([f"in {len(drains)} tries, {problem}" if len(drains) > 1 else problem for problem in problems])

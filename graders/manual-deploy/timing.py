@@ -118,25 +118,25 @@ class Drain:
         ends = zip(self._ends(), self.answers, strict=True)
         return [end for end, a in ends if a.status == 200 and end > self.answered_after_s]
 
-    def verdict(self, shell_form: str) -> str:
-        """'' when the server kept answering after SIGTERM and then exited before the kill; else what
+    def verdict(self, shell_form: str) -> list[str]:
+        """None when the server kept answering after SIGTERM and then exited before the kill; else what
         was seen. Requests cut off beside ones answered after SIGTERM are taken as not yet accepted."""
         if self.problem:
-            return self.problem
+            return [self.problem]
         if max(self._ends(), default=0.0) <= 0:
-            return "the whole wave was answered before SIGTERM arrived, so draining could not be observed"
+            return ["the whole wave was answered before SIGTERM arrived, so draining could not be observed"]
         answered = self._answered_after()
         if not answered:
             cut = [a for a in self.answers if a.status != 200]
             example = f", e.g. {describe(cut[0])}" if cut else ""
-            return f"no request in flight at SIGTERM was answered after it ({len(cut)} cut off{example})"
+            return [f"no request in flight at SIGTERM was answered after it ({len(cut)} cut off{example})"]
         if self.stopped.timed_out:
             cause = f"; the image's command is in shell form ({shell_form[:80]}): exec form makes the server PID 1"
-            return (
+            return [
                 f"the container did not exit within {self.grace_s:.0f}s of SIGTERM (the wave's last request ended "
                 f"{max(self._ends()):.1f}s after it)" + (cause if shell_form else "")
-            )
-        return ""
+            ]
+        return []
 
 
 def _drain_once(service: Service, request: HttpRequest, params: dict[str, Any], at_fraction: float) -> Drain:

@@ -101,5 +101,5 @@ def test_an_image_answering_nan_does_not_serve_the_production_model(grader: Call
     right = checks.probabilities(kit.production, kit, customers)
     assert not any(math.isnan(p) for p in right)
     nan = _answer(*({"churn": False, "probability": math.nan} for _ in customers))
-    run = SimpleNamespace(serving="", golden_customers=customers, golden=[HttpResponse(200, nan)])
-    assert checks.golden_problem(run, kit, 1e-4) != ""
+    run = SimpleNamespace(serving=[], golden_customers=customers, golden=[HttpResponse(200, nan)])
+    assert checks.golden_problems(run, kit, 1e-4) != []

@@ -87,15 +87,15 @@ def test_fingerprints_name_the_model_that_gave_the_values(deploying: ModuleType)
     assert fingerprints.served([0.22, 0.65]) is None
 
 
-def test_first_problem_reports_the_first_failed_step_or_an_early_stop(deploying: ModuleType) -> None:
+def test_problems_report_the_first_failed_step_or_an_early_stop(deploying: ModuleType) -> None:
     ok = deploying.Step("deploy v1", completed(["python", "deploy.py", "deploy"]))
-    wrong = deploying.Step("rollback", completed(["python", "deploy.py", "rollback"]), problem="it served v2")
+    wrong = deploying.Step("rollback", completed(["python", "deploy.py", "rollback"]), problems=["it served v2"])
     crashed = deploying.Step("deploy v2", completed(["python"], 1, stderr="Traceback ...\nKeyError: 'v2'\n"))
     run = deploying.DeployRun([ok, wrong, crashed])
-    assert run.first_problem(1) == ""
-    assert run.first_problem(3) == "after `rollback`, it served v2"
-    assert deploying.DeployRun([ok, crashed]).first_problem(2) == "`deploy v2` exited with 1: KeyError: 'v2'"
-    assert deploying.DeployRun([ok]).first_problem(2) == "the deploy sequence stopped early"
+    assert run.problems(1) == []
+    assert run.problems(3) == ["after `rollback`, it served v2"]
+    assert deploying.DeployRun([ok, crashed]).problems(2) == ["`deploy v2` exited with 1: KeyError: 'v2'"]
+    assert deploying.DeployRun([ok]).problems(2) == ["the deploy sequence stopped early"]
 
 
 # --- the scenario, on fakes -------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_a_correct_deploy_script_passes_every_step(deploying: ModuleType) -> Non
     assert [step.action for step in run.steps] == [
         "deploy v1", "deploy v2", "rollback", "deploy v2", "deploy v2", "rollback",
     ]  # fmt: skip
-    assert run.first_problem(len(deploying.PLAN)) == ""
+    assert run.problems(len(deploying.PLAN)) == []
     first = box.argvs[0]
     assert first[:4] == ("python", "deploy.py", "deploy", "--version")
     assert first[first.index("--model") + 1] == "/sandbox/.opsdrill/artifacts/v1.joblib"
@@ -176,8 +176,8 @@ def test_a_correct_deploy_script_passes_every_step(deploying: ModuleType) -> Non
 
 def test_redeploying_the_live_version_must_not_stack_it(deploying: ModuleType) -> None:
     run, _, _ = _scenario(deploying, idempotent=False)
-    assert run.first_problem(deploying.ROLLBACK_STEPS) == ""
-    problem = run.first_problem(len(deploying.PLAN))
+    assert run.problems(deploying.ROLLBACK_STEPS) == []
+    [problem] = run.problems(len(deploying.PLAN))
     assert problem.startswith("after `rollback`, release.env names MODEL_VERSION '2026.11.2-")
     assert "expected '2026.11.1-" in problem
 
@@ -185,10 +185,10 @@ def test_redeploying_the_live_version_must_not_stack_it(deploying: ModuleType) -
 def test_a_release_pointing_outside_deploy_dir_fails_at_once(deploying: ModuleType) -> None:
     run, _, started = _scenario(deploying, model_inside=False)
     assert len(run.steps) == 1 and started == []
-    assert run.first_problem(1) == (
+    assert run.problems(1) == [
         "after `deploy v1`, release.env's MODEL_PATH '/sandbox/.opsdrill/artifacts/v1.joblib' is not inside "
         "DEPLOY_DIR (the server has only that)"
-    )
+    ]
 
 
 def test_a_failing_command_stops_the_sequence(deploying: ModuleType) -> None:
@@ -196,10 +196,10 @@ def test_a_failing_command_stops_the_sequence(deploying: ModuleType) -> None:
     server = deploying.Server(box, lambda env: FakeService(), deploying.Fingerprints(CUSTOMERS, EXPECTED), 1.0)
     run = deploying.run_deploys(server, {"v1": deploying.Artifact(b"1", None), "v2": deploying.Artifact(b"2", None)})
     assert len(run.steps) == 1 and len(box.commands) == 1
-    assert run.first_problem(6) == "`deploy v1` exited with 127: python: command not found"
+    assert run.problems(6) == ["`deploy v1` exited with 127: python: command not found"]
 
 
-def test_live_problem_explains_what_the_platform_saw(deploying: ModuleType) -> None:
+def test_live_problems_explain_what_the_platform_saw(deploying: ModuleType) -> None:
     box = FakeSandbox(root="/srv")
     fingerprints = deploying.Fingerprints(CUSTOMERS, EXPECTED)
 
@@ -208,18 +208,20 @@ def test_live_problem_explains_what_the_platform_saw(deploying: ModuleType) -> N
         return lambda env: FakeService(lambda request: HttpResponse(status, body))
 
     server = deploying.Server(box, serving(200, EXPECTED["v1"]), fingerprints, 1.0)
-    assert server.live_problem("v1", "a").startswith("there is no readable $DEPLOY_DIR/release.env")
+    assert server.live_problems("v1", "a")[0].startswith("there is no readable $DEPLOY_DIR/release.env")
     box.write_file(".opsdrill/server/release.env", b"MODEL_PATH=/srv/.opsdrill/server/m\nMODEL_VERSION=a\n")
-    assert server.live_problem("v1", "a") == ""
-    assert server.live_problem("v1", "b") == "release.env names MODEL_VERSION 'a'; expected 'b'"
-    assert server.live_problem("v2", "a") == "the container started from release.env served v1's model, not v2's model"
+    assert server.live_problems("v1", "a") == []
+    assert server.live_problems("v1", "b") == ["release.env names MODEL_VERSION 'a'; expected 'b'"]
+    assert server.live_problems("v2", "a") == [
+        "the container started from release.env served v1's model, not v2's model"
+    ]
     strange = deploying.Server(box, serving(200, [0.5, 0.5]), fingerprints, 1.0)
-    assert "served predictions of no model the kit knows" in strange.live_problem("v1", "a")
+    assert "served predictions of no model the kit knows" in strange.live_problems("v1", "a")[0]
     missing = deploying.Server(box, serving(404, []), fingerprints, 1.0)
-    assert (
-        missing.live_problem("v1", "a") == "the container started from release.env answered 404 to a valid prediction"
-    )
+    assert missing.live_problems("v1", "a") == [
+        "the container started from release.env answered 404 to a valid prediction"
+    ]
     short = deploying.Server(box, serving(200, [0.2]), fingerprints, 1.0)
-    assert short.live_problem("v1", "a") == "the container started from release.env: 1 predictions for 2 instances"
+    assert short.live_problems("v1", "a") == ["the container started from release.env: 1 predictions for 2 instances"]
     box.write_file(".opsdrill/server/release.env", b"#" * (deploying.MAX_RELEASE_BYTES + 1))
-    assert server.live_problem("v1", "a").startswith("there is no readable $DEPLOY_DIR/release.env")
+    assert server.live_problems("v1", "a")[0].startswith("there is no readable $DEPLOY_DIR/release.env")
