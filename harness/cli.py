@@ -199,6 +199,7 @@ def doctor(
         found = diagnose(clean)
         out.print(f"engine: {found.engine}")
         out.print(f"wheelhouse: {terminal.safe(found.wheelhouse)}")
+        out.print(f"exercise runtimes: {terminal.safe(found.runtimes)}")
         if not found.engine_ok:
             return int(ExitCode.INFRASTRUCTURE)
         out.print(f"base image: {found.base_image}")

@@ -10,6 +10,7 @@ from harness import engine
 from harness.build.image import LOCAL_BASE_IMAGE, base_image
 from harness.build.wheelhouse import wheelhouse_dir
 from harness.engine import Leftovers
+from harness.runtime import ready_runtimes, runtimes_dir
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Diagnosis:
     base_image: str = ""
     images: list[str] = field(default_factory=list)
     wheelhouse: str = ""
+    runtimes: str = ""
     leftovers: Leftovers | None = None
     removed: Leftovers | None = None
 
@@ -27,9 +29,10 @@ def diagnose(clean: bool = False) -> Diagnosis:
     folder = wheelhouse_dir()
     wheels = len(list(folder.glob("*.whl"))) if folder.is_dir() else 0
     wheelhouse = f"{folder} ({wheels} wheels)"
+    runtimes = f"{runtimes_dir()} ({len(ready_runtimes())} ready; each is rebuilt on first use if removed)"
     if not engine.engine_answers():
         return Diagnosis(engine="no Docker engine answers (the local backend will be used)", engine_ok=False,
-                         wheelhouse=wheelhouse)  # fmt: skip
+                         wheelhouse=wheelhouse, runtimes=runtimes)  # fmt: skip
     client = engine.client()
     version = client.version()
     images = sorted(
@@ -48,6 +51,7 @@ def diagnose(clean: bool = False) -> Diagnosis:
         base_image=base_state,
         images=images,
         wheelhouse=wheelhouse,
+        runtimes=runtimes,
         leftovers=engine.leftovers(kit),
         removed=engine.remove(kit) if clean else None,
     )

@@ -134,6 +134,12 @@ def ensure_runtime(name: str, files: Sequence[Path], *, wheelhouse: Path | None 
     return python
 
 
+def ready_runtimes() -> list[str]:
+    """The runtimes ready for use here, by key."""
+    root = runtimes_dir()
+    return sorted(path.name for path in root.iterdir() if _ready(path)) if root.is_dir() else []
+
+
 def _ready(home: Path) -> bool:
     return home.is_symlink() and (home / MARKER).is_file() and (home / "bin" / "python").exists()
 
