@@ -29,7 +29,13 @@ GOLDEN_CHUNK = 100
 CONFIGURED_PORT = 8765
 MODELS = ".opsdrill/models"
 #: When, after the first answer of a service started without its model, readiness is asked again.
-MISSING_MODEL_ROUNDS_S = (0.0, 2.0, 4.0, 6.0)
+#: With MODEL_PATH naming a missing file, /health and /ready are asked this many times, spread over
+#: at least MISSING_MODEL_WINDOW_S and at least MISSING_MODEL_LOAD_FACTOR times what the image took to
+#: serve its first prediction in this grading: time enough, on this machine now, to load a model
+#: found elsewhere (a hard-coded path), so a slow machine does not hide one.
+MISSING_MODEL_ROUNDS = 4
+MISSING_MODEL_WINDOW_S = 6.0
+MISSING_MODEL_LOAD_FACTOR = 2.0
 #: Malformed requests: what is wrong, and the body.
 MALFORMED: list[tuple[str, bytes]] = [
     ("a missing field", b'{"instances": [{"tenure_months": 3, "monthly_charges": 50.0, "contract": "one_year"}]}'),
@@ -100,6 +106,8 @@ class DefaultRun:
     #: Why the service is not serving (none once it answered a valid prediction).
     serving: list[str]
     golden_customers: list[Customer]
+    #: From the container's start to its first valid prediction.
+    serving_after_s: float = 0.0
     health: str | None = None
     ready: HttpResponse | None = None
     golden: list[HttpResponse] = field(default_factory=list)
@@ -126,11 +134,12 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
     params = grading.params
     timeout_s = float(params["start_timeout_s"])
     box = grading.sandbox("default")
+    started = time.monotonic()
     service = start(box, image, DEFAULT_PORT)
     try:
         customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
         first = first_prediction(service, customers[:1], timeout_s)
-        run = DefaultRun(serving_problems(first, timeout_s), customers)
+        run = DefaultRun(serving_problems(first, timeout_s), customers, time.monotonic() - started)
         run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
         chunks = [customers[i : i + GOLDEN_CHUNK] for i in range(0, len(customers), GOLDEN_CHUNK)]
         malformed = [
@@ -218,20 +227,23 @@ class MissingModelRun:
 
 
 @pytest.fixture(scope="session")
-def missing_model_run(grading: Grading, image: CandidateBuild) -> MissingModelRun | None:
+def missing_model_run(
+    grading: Grading, image: CandidateBuild, default_run: DefaultRun | None
+) -> MissingModelRun | None:
     if not image.ok:
         return None
+    load_s = default_run.serving_after_s if default_run is not None and not default_run.serving else 0.0
+    window_s = max(MISSING_MODEL_WINDOW_S, MISSING_MODEL_LOAD_FACTOR * load_s)
     box = grading.sandbox("missing-model")
     env = {"MODEL_PATH": box.path(f"{MODELS}/not-there.joblib"), "MODEL_VERSION": "missing"}
     service = start(box, image, DEFAULT_PORT, env)
     try:
         service.wait_until_ready("/health", float(grading.params["start_timeout_s"]))
-        # Four rounds over six seconds, in one prober run: time enough to load a model found elsewhere.
+        # The rounds in one prober run, spread over the window.
         first = time.monotonic() + 1.0
+        offsets = [window_s * n / (MISSING_MODEL_ROUNDS - 1) for n in range(MISSING_MODEL_ROUNDS)]
         rounds = [
-            HttpRequest("GET", path, not_before=first + offset)
-            for offset in MISSING_MODEL_ROUNDS_S
-            for path in ("/health", "/ready")
+            HttpRequest("GET", path, not_before=first + offset) for offset in offsets for path in ("/health", "/ready")
         ]
         answers = service.send(rounds)
         return MissingModelRun(answers[0::2], answers[1::2], service.running())
