@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +9,7 @@ from pydantic import ValidationError
 
 from harness.content import ExercisePaths, exercise_paths
 from harness.errors import ContentError
+from harness.kitcode import import_kit_file
 from harness.model.params import ExerciseParams
 from harness.spec import yamlfile
 from harness.spec.exercise import ExerciseSpec, VariantSpec, load_exercise, load_variant
@@ -68,13 +67,7 @@ def load(exercise_id: str, root: Path | None = None) -> Exercise:
 
 def _params_model(module_file: Path) -> type[ExerciseParams]:
     """The `Params` class of a graders' params.py (kit content: imported, never a submission's)."""
-    name = f"opsdrill_params_{module_file.parent.name}".replace("-", "_")
-    spec = importlib.util.spec_from_file_location(name, module_file)
-    if spec is None or spec.loader is None:
-        raise ContentError(f"{module_file} cannot be imported; restore it.")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # pydantic resolves the annotations of nested models through it
-    spec.loader.exec_module(module)
+    module = import_kit_file(module_file, f"opsdrill_params_{module_file.parent.name}".replace("-", "_"))
     model = getattr(module, "Params", None)
     if not (isinstance(model, type) and issubclass(model, ExerciseParams)):
         raise ContentError(f"{module_file} must define `class Params(ExerciseParams)` (from harness.grading).")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
 from harness.check.observed import ObservedSandbox
 from harness.check.protocol import CheckContext
+from harness.kitcode import import_kit_file
 from harness.model.checks import CheckOutcome, CheckResults
 from harness.model.flags import Flag, FlagKind
 from harness.sandbox import get_backend
@@ -52,13 +52,7 @@ class Grading:
         """A Python file of the kit's own copy of the exercise (e.g. "starter/datagen.py"), imported
         into the trusted process: never the submission's copy, which may have been edited."""
         path = self.exercise_dir / workspace_path(relative)
-        name = f"kit_{self.context.exercise_id}_{path.stem}".replace("-", "_")
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise FileNotFoundError(f"{path} is not a Python file of the kit")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return import_kit_file(path, f"kit_{self.context.exercise_id}_{path.stem}".replace("-", "_"))
 
     def submission_file(self, path: str, max_bytes: int = MAX_STATIC_READ) -> bytes | None:
         """Bytes of a file in the pristine submission, read as data (never run); None if absent."""
