@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness.grading import HttpRequest
+from harness.grading import HttpRequest, HttpResponse, Service
 
 Customer = dict[str, Any]
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -139,3 +139,10 @@ def answered_probabilities(body: bytes, expected: int) -> list[float] | str:
     if any(label is not (value >= 0.5) for label, value in zip(labels, values, strict=True)):
         return "`churn` must be `probability >= 0.5`"
     return values
+
+
+def first_prediction(service: Service, customers: list[Customer], params: dict[str, Any]) -> HttpResponse:
+    """The weakest proof that a service serves: a valid request answered 200 (polled while it starts:
+    up to start_timeout_s without an answer, up to loading_timeout_s while it answers 5xx)."""
+    timeout_s, loading_s = float(params["start_timeout_s"]), float(params["loading_timeout_s"])
+    return service.poll(predict_request(customers), timeout_s, loading_s=loading_s)

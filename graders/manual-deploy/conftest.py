@@ -14,7 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
-from churn import Artifact, Churn, Customer, answered_probabilities, predict_request, probabilities
+from churn import (
+    Artifact,
+    Churn,
+    Customer,
+    answered_probabilities,
+    first_prediction,
+    predict_request,
+    probabilities,
+)
 from deploying import PRODUCTION, DeployRun, Fingerprints, Server, run_deploys
 from timing import Drain, Load, measure_drain, measure_load
 
@@ -87,11 +95,6 @@ def plant(box: Sandbox, name: str, artifact: Artifact) -> str:
     return box.path(f"{MODELS}/{name}")
 
 
-def first_prediction(service: Service, customers: list[Customer], timeout_s: float) -> HttpResponse:
-    """The weakest proof that a service serves: a valid request answered 200 (polled while it starts)."""
-    return service.poll(predict_request(customers), timeout_s)
-
-
 def serving_problems(first: HttpResponse, timeout_s: float) -> list[str]:
     """None when the service answered a valid prediction, else what it did instead."""
     if first.status == 200:
@@ -138,7 +141,7 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
     service = start(box, image, DEFAULT_PORT)
     try:
         customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
-        first = first_prediction(service, customers[:1], timeout_s)
+        first = first_prediction(service, customers[:1], params)
         run = DefaultRun(serving_problems(first, timeout_s), customers, time.monotonic() - started)
         run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
         chunks = [customers[i : i + GOLDEN_CHUNK] for i in range(0, len(customers), GOLDEN_CHUNK)]
@@ -212,7 +215,7 @@ def configured_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Con
     service = start(box, image, CONFIGURED_PORT, env)
     try:
         customers = churn.customers(60, seed=int(grading.params["seed"]) + 2)
-        predictions = first_prediction(service, customers, float(grading.params["start_timeout_s"]))
+        predictions = first_prediction(service, customers, grading.params)
         version = service.send([HttpRequest("GET", "/version")])[0]
         return ConfiguredRun(artifact, env["MODEL_VERSION"], customers, predictions, version)
     finally:
@@ -274,7 +277,7 @@ def deploy_started(
     known = {**versions, PRODUCTION: churn.production}
     fingerprints = Fingerprints(customers, {k: probabilities(a, churn, customers) for k, a in known.items()})
     server = Server(box, lambda env: start(box, build, DEFAULT_PORT, env), fingerprints,
-                    float(grading.params["start_timeout_s"]))  # fmt: skip
+                    float(grading.params["start_timeout_s"]), float(grading.params["loading_timeout_s"]))  # fmt: skip
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-scenario") as pool:
         yield pool.submit(run_deploys, server, versions)
 

@@ -117,6 +117,8 @@ class Server:
     start: Callable[[dict[str, str]], Service]
     fingerprints: Fingerprints
     timeout_s: float
+    #: How long a release that answers 5xx while it loads is waited for (see Service.poll).
+    loading_s: float = 0.0
 
     @property
     def deploy_dir(self) -> str:
@@ -135,7 +137,9 @@ class Server:
             return [f"release.env names MODEL_VERSION {env['MODEL_VERSION']!r}; expected {version!r}"]
         service = self.start(env)
         try:
-            answer = service.poll(predict_request(self.fingerprints.customers), self.timeout_s)
+            answer = service.poll(
+                predict_request(self.fingerprints.customers), self.timeout_s, loading_s=self.loading_s
+            )
         finally:
             service.stop()
         if answer.status != 200:

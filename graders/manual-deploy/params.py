@@ -28,6 +28,7 @@ class Drain(ExerciseParams):
 class Params(ExerciseParams):
     seed: int
     start_timeout_s: float = Field(gt=0)
+    loading_timeout_s: float = Field(gt=0)
     healthy_timeout_s: float = Field(gt=0)
     golden_customers: int = Field(gt=0)
     probability_tolerance: float = Field(gt=0)

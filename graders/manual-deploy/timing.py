@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from churn import Churn, predict_request
+from churn import Churn, first_prediction, predict_request
 
 from harness.grading import ExecResult, Grading, HttpRequest, HttpResponse, Service, describe
 
@@ -177,7 +177,7 @@ def measure_drain(grading: Grading, service: Service, churn: Churn, restart: Cal
     while drains[-1].undecided() and len(drains) < len(fractions):
         again = restart()
         try:
-            first = again.poll(predict_request(churn.customers(1, seed=7)), float(grading.params["start_timeout_s"]))
+            first = first_prediction(again, churn.customers(1, seed=7), grading.params)
             if first.status != 200:
                 break
             drains.append(_drain_once(again, request, params, fractions[len(drains)]))

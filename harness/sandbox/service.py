@@ -134,13 +134,19 @@ class Service(abc.ABC):
     ) -> HttpResponse:  # fmt: skip
         return self.send([HttpRequest(method, path, body, headers, max_body=max_body)])[0]
 
-    def poll(self, request: HttpRequest, timeout_s: float) -> HttpResponse:
+    def poll(self, request: HttpRequest, timeout_s: float, *, loading_s: float = 0.0) -> HttpResponse:
         """Send `request` until it gets an answer that is not a 5xx, the service dies, or time runs out;
-        the last answer. The prober retries on its own for up to POLL_RUN_S at a time (one prober
-        start, not one per try)."""
-        deadline = time.monotonic() + timeout_s
+        the last answer. With no answer at all, time runs out after `timeout_s`; while the service
+        answers 5xx (it is up and says it is not ready yet, e.g. loading a model on a busy machine),
+        after `loading_s` in all if that is longer. The prober retries on its own for up to
+        POLL_RUN_S at a time (one prober start, not one per try)."""
+        started = time.monotonic()
         answer = HttpResponse(status=0, error=f"the service stopped within {timeout_s:.0f}s of starting")
-        while (left := deadline - time.monotonic()) > 0 and self.running():
+        while self.running():
+            limit = max(timeout_s, loading_s) if answer.status >= 500 else timeout_s
+            left = started + limit - time.monotonic()
+            if left <= 0:
+                break
             answer = self.send([replace(request, until_ok_s=min(POLL_RUN_S, left))])[0]
             if 0 < answer.status < 500:
                 break

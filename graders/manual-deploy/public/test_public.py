@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from churn import Churn, answered_probabilities
-from conftest import DEFAULT_PORT, LOCAL_SKIP, first_prediction, start
+from churn import Churn, answered_probabilities, first_prediction
+from conftest import DEFAULT_PORT, LOCAL_SKIP, start
 from dockerfile import base_image_problems
 from iac import COMPOSE_FILES, K8S_GLOBS, compose_problems, k8s_problems, load_yaml_documents
 
@@ -58,7 +58,7 @@ def test_image_serves_a_prediction(grading: Grading, churn: Churn) -> None:
     service = start(box, build, DEFAULT_PORT)
     try:
         customers = churn.customers(5, seed=1)
-        answer = first_prediction(service, customers, float(grading.params["start_timeout_s"]))
+        answer = first_prediction(service, customers, grading.params)
         assert answer.status == 200, f"POST /predict on $PORT answered {describe(answer)}"
         values = answered_probabilities(answer.body, len(customers))
         assert not isinstance(values, str), values
