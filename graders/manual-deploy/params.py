@@ -23,6 +23,7 @@ class Drain(ExerciseParams):
     grace_over_wave: float = Field(gt=0)
     margin_s: float = Field(ge=0)
     answered_after_s: float = Field(ge=0)
+    tries: int = Field(ge=1)
 
 
 class Params(ExerciseParams):

@@ -108,11 +108,14 @@ class Drain:
         last = max(self._ends(), default=0.0)
         if self.stopped.timed_out and last > self.grace_s - self.margin_s:
             return f"the wave was still being answered {last:.1f}s after SIGTERM, too close to the kill to tell"
-        if last <= 0:
+        if self.answered_before_sigterm():
             return "the whole wave was answered before SIGTERM arrived"
         if not self._answered_after():
             return "no request of the wave was answered after SIGTERM (those cut off may not have been accepted yet)"
         return ""
+
+    def answered_before_sigterm(self) -> bool:
+        return max(self._ends(), default=0.0) <= 0
 
     def _answered_after(self) -> list[float]:
         ends = zip(self._ends(), self.answers, strict=True)
@@ -168,19 +171,22 @@ def _drain_once(service: Service, request: HttpRequest, params: dict[str, Any], 
 
 
 def measure_drain(grading: Grading, service: Service, churn: Churn, restart: Callable[[], Service]) -> list[Drain]:
-    """Drain measurements, the first on `service`, repeated on a fresh container (from `restart`),
-    SIGTERM later into the wave each time, while the last one was undecided; the last one judges."""
+    """Drain measurements, the first on `service`, repeated on a fresh container (from `restart`) while
+    the last one was undecided: SIGTERM earlier into the wave when the wave was answered before it
+    (the machine was faster than its timing said), else later; the last one judges."""
     params = grading.params["drain"]
     request = predict_request(churn.customers(int(params["instances_per_request"]), seed=7), timeout_s=120)
     fractions = [float(f) for f in params["at_fractions"]]
-    drains = [_drain_once(service, request, params, fractions[0])]
-    while drains[-1].undecided() and len(drains) < len(fractions):
+    fraction, later = fractions[0], iter(fractions[1:])
+    drains = [_drain_once(service, request, params, fraction)]
+    while drains[-1].undecided() and len(drains) < int(params["tries"]):
+        fraction = fraction / 2 if drains[-1].answered_before_sigterm() else next(later, fraction)
         again = restart()
         try:
             first = first_prediction(again, churn.customers(1, seed=7), grading.params)
             if first.status != 200:
                 break
-            drains.append(_drain_once(again, request, params, fractions[len(drains)]))
+            drains.append(_drain_once(again, request, params, fraction))
         finally:
             again.stop()
     return drains
