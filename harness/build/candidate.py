@@ -91,11 +91,11 @@ def _config(image: str) -> dict[str, Any]:
     return config
 
 
-def _image_uid(image: str, labels: dict[str, str]) -> int | None:
+def _image_uid(image: str, config: dict[str, Any], labels: dict[str, str]) -> int | None:
     """The numeric user the image runs as: from its config when that says (no user is root, a
     number is itself), else asked of the image with `id -u` (network off, caps dropped)."""
     client = engine.client()
-    user = str(_config(image).get("User") or "").split(":", 1)[0]
+    user = str(config.get("User") or "").split(":", 1)[0]
     if user in ("", "root"):
         return 0
     if user.isdigit():
@@ -139,8 +139,8 @@ def build_candidate_image(
     if failure is not None:
         detail = f"{failure}{'; log: ' + tail if tail else ''}"
         return CandidateBuild(ok=False, duration_s=time.monotonic() - started, detail=detail)
-    uid = _image_uid(tag, labels)
     config = _config(tag)
+    uid = _image_uid(tag, config, labels)
     command = [str(part) for part in [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]]
     return CandidateBuild(
         ok=True, image=tag, uid=uid, command=command, duration_s=time.monotonic() - started, detail=tail
