@@ -143,6 +143,6 @@ def answered_probabilities(body: bytes, expected: int) -> list[float] | str:
 
 def first_prediction(service: Service, customers: list[Customer], params: dict[str, Any]) -> HttpResponse:
     """The weakest proof that a service serves: a valid request answered 200 (polled while it starts:
-    up to start_timeout_s without an answer, up to loading_timeout_s while it answers 5xx)."""
+    up to start_timeout_s without an answer, up to loading_timeout_s while it answers 503)."""
     timeout_s, loading_s = float(params["start_timeout_s"]), float(params["loading_timeout_s"])
     return service.poll(predict_request(customers), timeout_s, loading_s=loading_s)

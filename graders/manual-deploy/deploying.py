@@ -117,7 +117,7 @@ class Server:
     start: Callable[[dict[str, str]], Service]
     fingerprints: Fingerprints
     timeout_s: float
-    #: How long a release that answers 5xx while it loads is waited for (see Service.poll).
+    #: How long a release that answers 503 while it loads is waited for (see Service.poll).
     loading_s: float = 0.0
 
     @property

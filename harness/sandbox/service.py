@@ -20,6 +20,8 @@ from harness.model.execution import ExecResult
 #: At most this many requests, and this many bytes of them, per prober run on the docker backend.
 PROBE_BATCH = 2000
 PROBE_BATCH_BYTES = 512 * 1024
+#: What a service that is up but not ready yet answers.
+UNAVAILABLE = 503
 #: Longest a single prober run keeps polling a service that is starting.
 POLL_RUN_S = 5.0
 #: Bytes of an answer's body kept unless a request asks for more (the rest is read and dropped).
@@ -136,14 +138,15 @@ class Service(abc.ABC):
 
     def poll(self, request: HttpRequest, timeout_s: float, *, loading_s: float = 0.0) -> HttpResponse:
         """Send `request` until it gets an answer that is not a 5xx, the service dies, or time runs out;
-        the last answer. With no answer at all, time runs out after `timeout_s`; while the service
-        answers 5xx (it is up and says it is not ready yet, e.g. loading a model on a busy machine),
-        after `loading_s` in all if that is longer. The prober retries on its own for up to
-        POLL_RUN_S at a time (one prober start, not one per try)."""
+        the last answer. Time runs out after `timeout_s`; while the service answers 503 (it is up
+        and says it is not ready yet, e.g. loading a model on a busy machine), after `loading_s` in
+        all if that is longer. Any other 5xx is a failing service, not a loading one: it gets no
+        more time. The prober retries on its own for up to POLL_RUN_S at a time (one prober start,
+        not one per try)."""
         started = time.monotonic()
         answer = HttpResponse(status=0, error=f"the service stopped within {timeout_s:.0f}s of starting")
         while self.running():
-            limit = max(timeout_s, loading_s) if answer.status >= 500 else timeout_s
+            limit = max(timeout_s, loading_s) if answer.status == UNAVAILABLE else timeout_s
             left = started + limit - time.monotonic()
             if left <= 0:
                 break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from harness.errors import SandboxError
@@ -60,3 +62,21 @@ def test_a_service_reports_its_sink_and_health() -> None:
     assert service.health_status() == "healthy"
     assert service.request().status == 404
     assert service.stop().stdout == "INFO started\n"
+
+
+def _slow(statuses: list[int]) -> FakeService:
+    """A service whose answers take 50 ms each: `statuses` in turn, then 200."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        time.sleep(0.05)
+        return HttpResponse(statuses.pop(0) if statuses else 200)
+
+    return FakeService(handler)
+
+
+def test_a_loading_service_gets_the_loading_time_a_failing_one_does_not() -> None:
+    loading = _slow([503] * 4)
+    assert loading.poll(HttpRequest("POST", "/predict"), 0.05, loading_s=30).status == 200
+    failing = _slow([500] * 1000)
+    assert failing.poll(HttpRequest("POST", "/predict"), 0.05, loading_s=30).status == 500
+    assert len(failing.requests) < 100, "a 500 was given the loading time"
