@@ -40,7 +40,12 @@ class Scaffold:
 
     @property
     def created(self) -> tuple[Path, Path, Path]:
-        return self.paths.exercise_dir, self.paths.graders_dir, self.paths.rubric_file
+        return _pieces(self.paths)
+
+
+def _pieces(paths: ExercisePaths) -> tuple[Path, Path, Path]:
+    """What an exercise is made of in a content root: its folder, its graders, its rubric."""
+    return paths.exercise_dir, paths.graders_dir, paths.rubric_file
 
 
 @cache
@@ -91,7 +96,7 @@ def create_exercise(exercise_id: str, into: Path | None = None) -> Scaffold:
         )
     root = _target_root(into)
     paths = ExercisePaths(exercise_id, root)
-    taken = [path for path in (paths.exercise_dir, paths.graders_dir, paths.rubric_file) if os.path.lexists(path)]
+    taken = [path for path in _pieces(paths) if os.path.lexists(path)]
     if taken:
         raise BadInputError(
             f"Exercise '{exercise_id}' already exists ({taken[0]}); choose another id (nothing was changed)."
@@ -105,11 +110,7 @@ def create_exercise(exercise_id: str, into: Path | None = None) -> Scaffold:
         with tempfile.TemporaryDirectory(prefix=".opsdrill-new-", dir=root) as tmp:
             staged = ExercisePaths(exercise_id, Path(tmp))
             _render(TEMPLATE_DIR, staged.root, exercise_id, values)
-            for source, target in zip(
-                (staged.exercise_dir, staged.graders_dir, staged.rubric_file),
-                (paths.exercise_dir, paths.graders_dir, paths.rubric_file),
-                strict=True,
-            ):
+            for source, target in zip(_pieces(staged), _pieces(paths), strict=True):
                 source.rename(target)
                 moved.append(target)
     except OSError as exc:
