@@ -18,18 +18,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from harness import batch as batch_mod
 from harness import exercise as exercise_mod
+from harness.bundle import export_bundle, locate
 from harness.content import exercise_ids
 from harness.doctor import diagnose
 from harness.errors import BadInputError, OpsdrillError
 from harness.exitcodes import ExitCode
 from harness.fsutil import write_atomic
 from harness.grade import grade as grade_submission
+from harness.model.results import Event
 from harness.report import terminal
 from harness.report.files import ReportFormat, write_reports
+from harness.report.progress import BatchProgress
 from harness.sandbox import available_backends, default_backend
 from harness.scaffold import create_exercise
 from harness.selfcheck import run_public_checks
+from harness.submit import pack
 from harness.validate import validate_exercise
 
 app = typer.Typer(
@@ -138,6 +143,12 @@ def validate(
                 mark = "[green]ok[/green]" if row.ok else "[red]OUT OF RANGE[/red]"
                 table.add_row(row.name, row.expected, f"{row.percent:g}%", mark)
             out.print(table)
+            for row in report.rows:
+                if not row.ok:
+                    # What the row lost, so a failed run (a CI log) says why without a re-run.
+                    for check in row.scorecard.checks:
+                        if not check.counted:
+                            out.print(f"  {row.name}: {check.id} {check.status}: {check.detail[:400]}", markup=False)
             ok = ok and report.ok
         if report_file is not None:
             write_atomic(report_file, json.dumps(summaries, indent=2) + "\n")
@@ -147,22 +158,136 @@ def validate(
 
 
 @app.command()
-def check(
-    exercise: Annotated[str, typer.Argument(help="Exercise id.")],
-    project: Annotated[Path, typer.Argument(help="Your project folder.")] = Path(),
+def batch(
+    exercise: Annotated[str, typer.Argument(help="Exercise id (see `opsdrill list`).")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="A folder of submissions, a CSV manifest (candidate_id,path), or submissions.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Results folder (store and exports); re-use it to resume.")],
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")] = 2,
     backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+    regrade: Annotated[bool, typer.Option("--regrade", help="Grade again what the store already holds.")] = False,
 ) -> None:
-    """Candidate self-check: run the exercise's public checks on your project."""
+    """Grade many submissions in parallel into a resumable results store (exit 5 if the kit or engine failed)."""
 
     def body() -> int:
-        outcomes = run_public_checks(exercise_mod.load(exercise), project, _backend(backend))
+        entries = batch_mod.read_inputs(inputs)
+        loaded = exercise_mod.load(exercise)
+        chosen = _backend(backend)
+        store = batch_mod.open_store(out_dir, create=True)
+        try:
+            with BatchProgress(out, len(entries)) as progress:
+                runner = batch_mod.BatchRunner(loaded, store, chosen, jobs=jobs, regrade=regrade, listener=progress)
+                run = runner.run(entries)
+            batch_mod.export_results(store, loaded, out_dir, list(batch_mod.ExportFormat))
+        finally:
+            store.close()
+        counts = run.counts
+        out.print(
+            f"{run.total} submissions: {counts.get(Event.GRADED, 0)} graded, {counts.get(Event.REUSED, 0)} "
+            f"already graded, {counts.get(Event.REFUSED, 0)} refused, {counts.get(Event.FAILED, 0)} failed by "
+            f"the kit or the engine, {run.pending} not started; results in {terminal.safe(str(out_dir))}"
+        )
+        if run.stopped:
+            err.print(
+                f"[red]stopped:[/red] {terminal.safe(run.stopped)} No score was given for it; run the same command "
+                "again to grade what is left."
+            )
+            return int(ExitCode.INFRASTRUCTURE)
+        return int(ExitCode.OK)
+
+    raise typer.Exit(_guard(body))
+
+
+@app.command("export-results")
+def export_results(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder written by `opsdrill batch`.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="Comma-separated: csv, jsonl, junit, gradescope, html, similarity.")
+    ] = "csv,jsonl,junit,gradescope,html,similarity",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write into (default: the results one).")
+    ] = None,
+) -> None:
+    """Write a batch's results again in the formats platforms read."""
+
+    def body() -> None:
+        try:
+            formats = [batch_mod.ExportFormat(part.strip()) for part in fmt.split(",") if part.strip()]
+        except ValueError:
+            choices = ", ".join(f.value for f in batch_mod.ExportFormat)
+            raise BadInputError(
+                f"Unknown export format in '{fmt}'; use a comma-separated list from: {choices}."
+            ) from None
+        store = batch_mod.open_store(results_dir, create=False)
+        try:
+            held = store.exercise()
+            if held is None:
+                raise BadInputError(f"{results_dir} holds no graded batch yet; run `opsdrill batch` into it first.")
+            for path in batch_mod.export_results(store, exercise_mod.load(held), out_dir or results_dir, formats):
+                out.print(f"wrote {terminal.safe(str(path))}")
+        finally:
+            store.close()
+
+    _guard(body)
+
+
+@app.command()
+def export(
+    exercise: Annotated[str, typer.Argument(help="Exercise id (see `opsdrill list`).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Folder (or with --zip, .zip) to write; must not exist.")],
+    as_zip: Annotated[bool, typer.Option("--zip", help="Write one .zip instead of a folder.")] = False,
+) -> None:
+    """Write a candidate's take-home bundle: brief, starter, public self-checks; nothing hidden."""
+
+    def body() -> None:
+        written = export_bundle(exercise_mod.load(exercise), out_path, as_zip=as_zip)
+        out.print(f"wrote {terminal.safe(str(written))}: send it to the candidate")
+
+    _guard(body)
+
+
+@app.command()
+def check(
+    project: Annotated[Path, typer.Argument(help="Your project (default: here).")] = Path(),
+    exercise: Annotated[str | None, typer.Option(help="Exercise id, outside a take-home bundle.")] = None,
+    backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+) -> None:
+    """Candidate self-check: run the exercise's public checks on your project (exit 0 whatever they say)."""
+
+    def body() -> int:
+        public, folder = locate(project, exercise)
+        outcomes = run_public_checks(public, folder, _backend(backend))
         for name, outcome in outcomes.items():
             mark = "[green]pass[/green]" if outcome.status == "passed" else f"[red]{outcome.status}[/red]"
             hint = f": {terminal.safe(outcome.detail)}" if outcome.detail else ""
             out.print(f"{mark} {name}{hint}")
+        passed = sum(outcome.status == "passed" for outcome in outcomes.values())
+        out.print(
+            f"{passed} of {len(outcomes)} public checks passed. They are a subset of the grading, not your "
+            "score: passing them all does not mean full marks, and a failing one points at a real loss."
+        )
         return 0
 
     raise typer.Exit(_guard(body))
+
+
+@app.command()
+def submit(
+    project: Annotated[Path, typer.Argument(help="Your project (default: here).")] = Path(),
+    exercise: Annotated[str | None, typer.Option(help="Exercise id, outside a take-home bundle.")] = None,
+    archive: Annotated[Path, typer.Option("--out", help="The .zip to write.")] = Path("submission.zip"),
+) -> None:
+    """Pack your project as a .zip with a manifest, leaving out environments, caches and outputs."""
+
+    def body() -> None:
+        public, folder = locate(project, exercise)
+        packed = pack(folder, public.spec, public.paths.starter, archive)
+        for item in packed.manifest.left_out:
+            out.print(f"left out {terminal.safe(item.path)}: {item.reason}")
+        out.print(f"packed {len(packed.manifest.files)} files into {terminal.safe(str(packed.archive))}")
+
+    _guard(body)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Where the kit's content (exercises, graders, rubrics) lives: in the wheel or in a clone."""
+"""Where the kit's content pack (exercises, graders, rubrics) lives: the folder named by
+$OPSDRILL_CONTENT_ROOT, or a clone of the repository. The engine's wheel carries none of it."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from harness.errors import ContentError, UnknownExerciseError
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Point this at a folder with exercises/, graders/ and rubrics/ to author exercises outside the kit.
 CONTENT_ENV = "OPSDRILL_CONTENT_ROOT"
+#: An exercise's folder of public self-checks and the helper modules they share with the hidden checks.
+PUBLIC_CHECKS_DIR = "checks"
 
 
 def content_root() -> Path:
     """The folder holding `exercises/`, `graders/` and `rubrics/`.
 
-    `$OPSDRILL_CONTENT_ROOT` when set; else a wheel's `harness/_content`, or, in a clone or an
-    editable install, the folder beside the `harness` package.
+    `$OPSDRILL_CONTENT_ROOT` when set; else, in a clone or an editable install, the folder beside
+    the `harness` package.
     """
     override = os.environ.get(CONTENT_ENV)
     if override:
@@ -31,12 +34,12 @@ def content_root() -> Path:
 
 @cache
 def _bundled_root() -> Path:
-    for candidate in (PACKAGE_DIR / "_content", PACKAGE_DIR.parent):
-        if (candidate / "exercises").is_dir() and (candidate / "rubrics").is_dir():
-            return candidate
+    candidate = PACKAGE_DIR.parent
+    if (candidate / "exercises").is_dir() and (candidate / "rubrics").is_dir():
+        return candidate
     raise ContentError(
-        f"No exercises found next to {PACKAGE_DIR}; reinstall opsdrill (pip install opsdrill) "
-        "or run it from a complete clone."
+        f"No exercises here: the installed engine carries none; set {CONTENT_ENV} to a content pack "
+        "(a folder with exercises/, graders/ and rubrics/, such as a clone of the kit)."
     )
 
 
@@ -78,6 +81,12 @@ class ExercisePaths:
     @property
     def graders_dir(self) -> Path:
         return self.root / "graders" / self.id
+
+    @property
+    def public_checks(self) -> Path:
+        """The public self-checks and the helper modules they share with the hidden checks: exercise
+        content a candidate may hold (the check process finds these modules beside the graders')."""
+        return self.exercise_dir / PUBLIC_CHECKS_DIR
 
     @property
     def rubric_file(self) -> Path:

@@ -1,15 +1,21 @@
 """The Docker engine, as the kit sees it: one client, labels, error translation, clean-up.
 
-Every container, volume and network the kit creates carries `opsdrill.kit=1` and the grading
-session's `opsdrill.session=<id>`, so a session's leftovers can always be found and removed.
+Every container, volume and network the kit creates carries `opsdrill.kit=1`, the grading
+session's `opsdrill.session=<id>` and its owner, `opsdrill.owner=<host>:<pid>:<start time>` (the
+process that created it), so a session's leftovers can always be found and removed, and so can
+those of a process that died before it could remove them (`reap`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -21,6 +27,9 @@ KIT_LABEL = "opsdrill.kit"
 SESSION_LABEL = "opsdrill.session"
 SANDBOX_LABEL = "opsdrill.sandbox"
 ROLE_LABEL = "opsdrill.role"
+OWNER_LABEL = "opsdrill.owner"
+#: One reaping at a time in a process (gradings run in threads).
+_reaping = threading.Lock()
 #: Candidates' own images belong to their grading; exercise and base images are kept.
 CANDIDATE_IMAGE_ROLE = "candidate-image"
 PING_TIMEOUT_S = 3
@@ -61,7 +70,61 @@ def translated(action: str) -> Iterator[None]:
 
 
 def labels(session: str, **extra: str) -> dict[str, str]:
-    return {KIT_LABEL: "1", SESSION_LABEL: session} | {f"opsdrill.{k}": v for k, v in extra.items()}
+    return {KIT_LABEL: "1", SESSION_LABEL: session, OWNER_LABEL: owner()} | {
+        f"opsdrill.{k}": v for k, v in extra.items()
+    }
+
+
+def _start_time(pid: int) -> str:
+    """When process `pid` started (clock ticks after boot), or '' when none runs or it cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    # The fields after the command name (which may hold spaces) start at field 3; the start time is field 22.
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+@cache
+def owner() -> str:
+    """This process, as the resources it creates name it."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+def _gone(owner_label: str) -> bool:
+    """Whether the process `owner_label` names ran on this host and runs no more (a pid reused by
+    another process does not count: its start time differs)."""
+    host, _, rest = owner_label.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit() or not started:
+        return False
+    return _start_time(int(pid)) != started
+
+
+def reap() -> list[str]:
+    """Remove what processes of this host that no longer run left on the engine (a grading killed
+    outright, or cut off from the engine, could not remove its own); the owners reaped. Best effort:
+    it never fails a grading, and what stays is reaped the next time."""
+    api = client().api
+    kit = {"label": [f"{KIT_LABEL}=1"]}
+    try:
+        # The low-level listings: no inspection per item, which fails on a container another
+        # grading removes meanwhile.
+        with translated("list the kit's containers, volumes and networks"):
+            found = [*api.containers(all=True, filters=kit), *(api.volumes(filters=kit).get("Volumes") or []),
+                     *api.networks(filters=kit)]  # fmt: skip
+    except InfrastructureError:
+        return []
+    owners = {str((item.get("Labels") or {}).get(OWNER_LABEL, "")) for item in found}
+    dead = sorted(o for o in owners if o and _gone(o))
+    with _reaping:
+        for gone in dead:
+            # Another process may be reaping the same owner: what stays is reaped next time.
+            with contextlib.suppress(InfrastructureError):
+                remove(f"{OWNER_LABEL}={gone}")
+    return dead
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,8 @@ class InfrastructureError(OpsdrillError):
 
 class SandboxError(InfrastructureError):
     pass
+
+
+class SubmissionPathError(SandboxError):
+    """A path of the submission's workspace that cannot be used as asked (missing, not a regular
+    file, too large, outside the workspace): the submission's doing, not the kit's."""

@@ -1,4 +1,5 @@
-"""A loaded, cross-checked exercise: its spec, rubric and known variants."""
+"""A loaded, cross-checked exercise: its spec, rubric and known variants; and the public part of one
+(the spec without its params, the image, the public checks) that a candidate's bundle carries."""
 
 from __future__ import annotations
 
@@ -33,14 +34,23 @@ class Variant:
 
 
 @dataclass(frozen=True)
-class Exercise:
+class PublicExercise:
+    """What running an exercise's checks needs: its spec, image and runtime (`paths.exercise_dir`)
+    and the public checks' folder (`paths.public_checks`)."""
+
     paths: ExercisePaths
     spec: ExerciseSpec
-    rubric: Rubric
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+
+@dataclass(frozen=True)
+class Exercise(PublicExercise):
+    """The whole exercise, as the content pack holds it: hidden checks, rubric, solution, variants."""
+
+    rubric: Rubric
 
     def variants(self) -> list[Variant]:
         root = self.paths.variants_dir
@@ -63,6 +73,13 @@ def load(exercise_id: str, root: Path | None = None) -> Exercise:
     rubric = load_rubric(paths.rubric_file, spec.id, paths.graders_dir)
     _check_params(paths, spec)
     return Exercise(paths, spec, rubric)
+
+
+def load_public(exercise_id: str, root: Path | None = None) -> PublicExercise:
+    """An exercise's spec and folders, without loading or checking its hidden parts (which a
+    candidate's bundle does not have)."""
+    paths = exercise_paths(exercise_id, root)
+    return PublicExercise(paths, load_exercise(paths.spec_file))
 
 
 def _params_model(module_file: Path) -> type[ExerciseParams]:

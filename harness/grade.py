@@ -11,20 +11,38 @@ from harness.build.session import backend_session
 from harness.check.runner import run_checks
 from harness.exercise import Exercise
 from harness.integrity import inspect_submission
+from harness.manifest import verify_manifest
+from harness.model.flags import FlagKind
 from harness.model.scorecard import ExerciseRef, Scorecard, SubmissionRef, Timings
-from harness.unpack import unpacked
+from harness.unpack import Submission, unpacked
+
+#: Gradings of a submission at most, while the kit's own machinery fails under a check (the last
+#: one's scorecard carries the flag).
+GRADINGS_ON_INFRASTRUCTURE_ERROR = 2
 
 
 def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
     """Grade one submission (folder or archive) on `backend`. Candidate failures never raise."""
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     with unpacked(source) as submission:
-        unpack_s = time.monotonic() - started
-        integrity = inspect_submission(submission.path, exercise.paths.starter, exercise.spec.protected)
+        return grade_unpacked(exercise, submission, backend, unpack_s=time.monotonic() - started)
+
+
+def grade_unpacked(exercise: Exercise, submission: Submission, backend: str, *, unpack_s: float = 0.0) -> Scorecard:
+    """Grade a submission already unpacked (whose unpacking took `unpack_s`)."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic() - unpack_s
+    packing = verify_manifest(submission.path, exercise.id)
+    integrity = inspect_submission(submission.path, exercise.paths.starter, exercise.spec.protected)
+    for attempt in range(1, GRADINGS_ON_INFRASTRUCTURE_ERROR + 1):
         with backend_session(exercise, backend, submission.path) as options:
             build_s = time.monotonic() - started - unpack_s
             run = run_checks(exercise, submission, backend, options)
+        # A check the kit's own machinery stopped says nothing of the submission: grade it afresh.
+        if attempt == GRADINGS_ON_INFRASTRUCTURE_ERROR or not any(
+            flag.kind == FlagKind.INFRASTRUCTURE_ERROR for flag in run.results.flags
+        ):
+            break
     checks = score.score_checks(exercise.rubric, run.results)
     caps = score.caps(exercise.rubric, checks)
     level = score.maturity_level(exercise.rubric, checks)
@@ -50,5 +68,5 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
         maturity_title=score.maturity_title(level),
         checks=checks,
         manual=score.manual_items(exercise.rubric),
-        flags=integrity + run.results.flags,
+        flags=packing + integrity + run.results.flags,
     )

@@ -19,7 +19,7 @@ from harness.check.grading import Grading
 from harness.check.requirements import Requirements, read_requirements
 from harness.check.schemas import schema_errors, vendored_schema
 from harness.check.workflows import WORKFLOW_GLOBS, Workflow, load_workflows, with_called_scripts
-from harness.errors import SandboxError
+from harness.errors import SandboxError, SubmissionPathError
 from harness.model.execution import CandidateBuild, ExecResult
 from harness.model.flags import FlagKind
 from harness.model.params import ExerciseParams
@@ -42,6 +42,7 @@ __all__ = [
     "SandboxError",
     "Service",
     "SinkMessage",
+    "SubmissionPathError",
     "Workflow",
     "describe",
     "expect_none",

@@ -6,9 +6,9 @@ nothing by construction. The flags say what was tried, with the evidence, for a 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from harness.fsutil import file_sha256
 from harness.model.flags import Flag, FlagKind
 from harness.pytest_config import aimed_at_grader
 
@@ -40,10 +40,6 @@ def _shadows(root: Path) -> list[str]:
     return _relative(root, found)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def protected_changes(root: Path, starter: Path, protected: list[str]) -> list[Flag]:
     """Files the candidate must leave as the starter has them, compared by content."""
     flags = []
@@ -53,12 +49,12 @@ def protected_changes(root: Path, starter: Path, protected: list[str]) -> list[F
             flags.append(
                 Flag(kind=FlagKind.PROTECTED_FILE_CHANGED, detail=f"{relative} was removed or replaced by a link")
             )
-        elif _sha256(submitted) != _sha256(original):
+        elif file_sha256(submitted) != file_sha256(original):
             flags.append(
                 Flag(
                     kind=FlagKind.PROTECTED_FILE_CHANGED,
-                    detail=f"{relative} differs from the starter (sha256 {_sha256(original)[:12]} -> "
-                    f"{_sha256(submitted)[:12]}); the checks use the kit's own copy",
+                    detail=f"{relative} differs from the starter (sha256 {file_sha256(original)[:12]} -> "
+                    f"{file_sha256(submitted)[:12]}); the checks use the kit's own copy",
                 )
             )
     return flags

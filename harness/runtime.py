@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 from harness.errors import InfrastructureError
 
 if TYPE_CHECKING:
-    from harness.exercise import Exercise
+    from harness.exercise import PublicExercise
 
 RUNTIMES_ENV = "OPSDRILL_RUNTIMES"
 #: Set by the check runner: folders (os.pathsep-separated) the runtime's `.pth` appends to sys.path.
@@ -99,7 +99,7 @@ def engine_path() -> str:
     return os.pathsep.join(dict.fromkeys(f for f in folders if Path(f).is_dir()))
 
 
-def runtime_python(exercise: Exercise, *, wheelhouse: Path | None = None) -> Path:
+def runtime_python(exercise: PublicExercise, *, wheelhouse: Path | None = None) -> Path:
     """The interpreter of the exercise's runtime, made on first use (see the module's doc).
 
     `wheelhouse`: a folder of wheels to install from offline (the check runner passes the kit's,

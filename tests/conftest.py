@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from harness import exercise as exercise_mod
+from harness.build.wheelhouse import wheelhouse_dir
 from harness.content import CONTENT_ENV
 from harness.exercise import Exercise
 from harness.report.jsonfile import schema_errors
@@ -63,16 +64,27 @@ def valid_scorecard() -> Callable[[Path], dict[str, Any]]:
     return assert_valid_scorecard
 
 
+#: The headless browser the page tests drive (Debian's `chromium`; playwright's own download cannot run offline).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Docker tests skip without an engine, unless OPSDRILL_REQUIRE_DOCKER=1 (then they fail)."""
+    """Docker tests skip without an engine, unless OPSDRILL_REQUIRE_DOCKER=1 (then they fail); browser
+    tests skip without Chromium, unless OPSDRILL_REQUIRE_BROWSER=1."""
     from harness.sandbox import available_backends
 
-    if "docker" in available_backends() or os.environ.get("OPSDRILL_REQUIRE_DOCKER") == "1":
-        return
-    skip = pytest.mark.skip(reason="no Docker engine answers here (set OPSDRILL_REQUIRE_DOCKER=1 to fail instead)")
+    missing = {
+        "docker": "docker" not in available_backends() and os.environ.get("OPSDRILL_REQUIRE_DOCKER") != "1",
+        "browser": not CHROMIUM.exists() and os.environ.get("OPSDRILL_REQUIRE_BROWSER") != "1",
+    }
+    reasons = {
+        "docker": "no Docker engine answers here (set OPSDRILL_REQUIRE_DOCKER=1 to fail instead)",
+        "browser": f"no {CHROMIUM} here (set OPSDRILL_REQUIRE_BROWSER=1 to fail instead)",
+    }
     for item in items:
-        if "docker" in item.keywords:
-            item.add_marker(skip)
+        for marker, absent in missing.items():
+            if absent and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reasons[marker]))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -84,3 +96,30 @@ def _engine_left_clean() -> Iterator[None]:
 
     if "docker" in available_backends():
         assert engine.leftovers(engine.selector()).empty
+
+
+# -- the engine as a candidate installs it ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(REPO)]
+    built = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr[-2000:]
+    return next(out.glob("opsdrill-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def engine(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh environment holding the engine installed from its wheel, as a candidate
+    installs it: no content pack anywhere near it."""
+    venv = tmp_path_factory.mktemp("engine") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    target = venv / "bin" / "python"
+    command = [sys.executable, "-m", "pip", "--python", str(target), "install", "--quiet", "--no-warn-script-location"]
+    if wheelhouse_dir().is_dir():
+        command += ["--find-links", str(wheelhouse_dir())]
+    installed = subprocess.run([*command, str(wheel)], capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    return target

@@ -77,5 +77,6 @@ def test_validate_reports_out_of_range_variant(cli: CliRunner, toy_root: Path) -
 
 def test_check_runs_public_checks(cli: CliRunner, toy_root: Path) -> None:
     starter = toy_root / "exercises" / "toy" / "starter"
-    result = cli("check", "toy", str(starter), "--backend", "local", env={"OPSDRILL_CONTENT_ROOT": str(toy_root)})
+    env = {"OPSDRILL_CONTENT_ROOT": str(toy_root)}
+    result = cli("check", str(starter), "--exercise", "toy", "--backend", "local", env=env)
     assert result.returncode == ExitCode.OK and "pass answer_present" in result.stdout

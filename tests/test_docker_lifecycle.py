@@ -79,3 +79,29 @@ def test_doctor_reports_a_clean_engine(cli: CliRunner) -> None:
     result = cli("doctor")
     assert result.returncode == ExitCode.OK
     assert "answers" in result.stdout and "leftovers: none" in result.stdout
+
+
+def _owner_of(proc: subprocess.Popen[bytes]) -> str:
+    """The owner label `proc` would give what it creates (read while it runs)."""
+    return f"{engine.owner().split(':', 1)[0]}:{proc.pid}:{engine._start_time(proc.pid)}"
+
+
+def test_what_a_dead_process_left_is_reaped_and_a_live_ones_is_not() -> None:
+    """A grading killed outright (or cut off from its engine) cannot remove its containers: the next
+    session removes them, by their owner's label, once that process no longer runs."""
+    base = engine.client()
+    image = exercise_image("unreproducible-run", exercise_mod.load("unreproducible-run").paths.image_dir)
+    dead = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    dead_owner = _owner_of(dead)
+    dead.kill()
+    dead.wait()
+    made = []
+    for owner in (dead_owner, engine.owner()):
+        labels = engine.labels("reap-test") | {engine.OWNER_LABEL: owner}
+        made.append(base.containers.create(image, ["true"], labels=labels, network_mode="none"))
+    try:
+        assert dead_owner in engine.reap()
+        names = {c.name for c in base.containers.list(all=True, filters={"label": "opsdrill.session=reap-test"})}
+        assert names == {made[1].name}, "only the dead process's container goes"
+    finally:
+        engine.remove(engine.selector(session="reap-test"))

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO, CliRunner
+from validity_passes import PASSES, validation
 
 from harness import exercise as exercise_mod
 from harness.content import exercise_ids
@@ -24,64 +20,24 @@ from harness.selfcheck import run_public_checks
 from harness.variants import materialized
 
 pytestmark = pytest.mark.slow
-#: Validity passes: docker (authoritative for every exercise) idle, and again saturated (below); local
-#: only saturated: its scores must equal docker's idle ones, so one local pass shows both that the
-#: backends agree and that load changes nothing there.
-PASSES = [pytest.param("local", True, id="local-saturated"),
-          pytest.param("docker", False, id="docker", marks=pytest.mark.docker)]  # fmt: skip
-#: Longest a busy process of the saturation test lives, whatever happens to the test that started it.
-BUSY_MAX_S = 3600
-VALIDATE_TIMEOUT_S = 3600
-_reports: dict[tuple[str, bool], tuple[int, str, list[dict[str, Any]]]] = {}
 
 
-@contextmanager
-def saturated(processes: int) -> Iterator[None]:
-    """The CPU kept busy by `processes` spinning processes, each of which stops by itself."""
-    spin = f"import time\nend = time.monotonic() + {BUSY_MAX_S}\nwhile time.monotonic() < end:\n    pass\n"
-    busy = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(processes)]
-    try:
-        yield
-    finally:
-        for proc in busy:
-            proc.kill()
-            proc.wait()
-
-
-def validation(
-    cli: CliRunner, backend: str, tmp_path_factory: pytest.TempPathFactory, *, loaded: bool = False
-) -> tuple[int, str, list[Any]]:
-    """`opsdrill validate --all --backend B`, run once per backend (idle, or with the CPU saturated)
-    for the whole session."""
-    if (backend, loaded) not in _reports:
-        report = tmp_path_factory.mktemp("validate") / "report.json"
-        # Three at once: gradings mostly wait on containers, and two cores are enough to keep up.
-        argv = ["validate", "--all", "--backend", backend, "--report", str(report), "--jobs", "3"]
-        # The time limit only stops a hung run: a busy machine may take several times the usual.
-        if loaded:
-            with saturated(os.cpu_count() or 2):
-                result = cli(*argv, timeout=VALIDATE_TIMEOUT_S)
-        else:
-            result = cli(*argv, timeout=VALIDATE_TIMEOUT_S)
-        rows = json.loads(report.read_text()) if report.exists() else []
-        _reports[backend, loaded] = (result.returncode, result.stdout + result.stderr, rows)
-    return _reports[backend, loaded]
-
-
-def percents(reports: list[dict[str, Any]], skip: frozenset[str] = frozenset()) -> dict[str, float]:
-    """Each graded submission's total, by exercise and name."""
+def percents(reports: list[dict[str, Any]], only: Container[str]) -> dict[str, float]:
+    """Each graded submission's total, by exercise and name, for the exercises in `only`."""
     return {f"{r['exercise']}/{row['name']}": row["percent"] for r in reports for row in r["rows"]
-            if r["exercise"] not in skip}  # fmt: skip
+            if r["exercise"] in only}  # fmt: skip
 
 
-@pytest.mark.parametrize(("backend", "loaded"), PASSES)
-def test_validate_all_exits_0(
-    cli: CliRunner, backend: str, loaded: bool, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def docker_only(cli: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The exercises local grades only in part (their checks that need docker skip there)."""
+    local = validation(cli, "local", tmp_path_factory)[2]
+    return [r["exercise"] for r in local if any(not row["complete"] for row in r["rows"])]
+
+
+def check_pass(code: int, output: str, reports: list[dict[str, Any]], backend: str, exercises: list[str]) -> None:
     """Solution 100%, starter at most its ceiling, every variant inside its declared range."""
-    code, output, reports = validation(cli, backend, tmp_path_factory, loaded=loaded)
     assert code == ExitCode.OK, output
-    assert [r["exercise"] for r in reports] == exercise_ids()
+    assert [r["exercise"] for r in reports] == exercises
     for report in reports:
         exercise = exercise_mod.load(report["exercise"])
         names = [row["name"] for row in report["rows"]]
@@ -89,26 +45,36 @@ def test_validate_all_exits_0(
         assert report["backend"] == backend and all(row["ok"] for row in report["rows"])
 
 
+@pytest.mark.parametrize(("backend", "loaded"), PASSES)
+def test_validate_all_exits_0(
+    cli: CliRunner, backend: str, loaded: bool, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    code, output, reports = validation(cli, backend, tmp_path_factory, loaded=loaded)
+    check_pass(code, output, reports, backend, exercise_ids())
+
+
 @pytest.mark.docker
 def test_backends_give_the_same_scores(cli: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Local under load against docker idle: the same score, wherever local grades everything."""
-    local = validation(cli, "local", tmp_path_factory, loaded=True)[2]
-    docker = validation(cli, "docker", tmp_path_factory)[2]
-    # Exercises whose checks need docker grade partially on local: compared there by the tests below.
-    partial = frozenset(r["exercise"] for r in local if any(not row["complete"] for row in r["rows"]))
-    assert partial == {"manual-deploy"}
-    assert percents(docker, partial) == percents(local, partial)
+    """Local idle against docker saturated: the same score, wherever local grades everything."""
+    local = validation(cli, "local", tmp_path_factory)[2]
+    docker = validation(cli, "docker", tmp_path_factory, loaded=True)[2]
+    partial = docker_only(cli, tmp_path_factory)
+    # Exercises whose checks need docker grade partially on local: compared idle and saturated below.
+    assert partial == ["manual-deploy"]
+    complete = [exercise_id for exercise_id in exercise_ids() if exercise_id not in partial]
+    assert percents(docker, complete) == percents(local, complete)
 
 
 @pytest.mark.docker
 def test_scores_hold_with_the_machine_saturated(cli: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Platforms grade on busy machines: with every core kept busy and three gradings at once, every
-    submission of every exercise gets the score it gets on an idle machine (on docker, the backend
-    that is authoritative for all of them)."""
-    idle = validation(cli, "docker", tmp_path_factory)[2]
-    code, output, loaded = validation(cli, "docker", tmp_path_factory, loaded=True)
-    assert code == ExitCode.OK, output
-    assert percents(loaded) == percents(idle)
+    submission gets the score it gets on an idle machine. Docker saturated is compared with local idle
+    above; an exercise only docker grades completely is validated on docker idle too."""
+    partial = docker_only(cli, tmp_path_factory)
+    code, output, idle = validation(cli, "docker", tmp_path_factory, exercises=partial)
+    check_pass(code, output, idle, "docker", partial)
+    loaded = validation(cli, "docker", tmp_path_factory, loaded=True)[2]
+    assert percents(loaded, partial) == percents(idle, partial)
 
 
 def test_local_marks_a_docker_exercise_incomplete_and_grades_the_rest(
@@ -167,7 +133,7 @@ def test_public_checks_point_at_real_losses(
     """The README's promise to candidates: the solution passes every public check; the starter fails
     some, each with a hint; and a public check never fails a submission that loses nothing in the
     hidden checks (judged by docker's grading, authoritative for every exercise)."""
-    hidden = {row["name"]: row for r in validation(cli, "docker", tmp_path_factory)[2]
+    hidden = {row["name"]: row for r in validation(cli, "docker", tmp_path_factory, loaded=True)[2]
               if r["exercise"] == exercise_id for row in r["rows"]}  # fmt: skip
     public = _public_outcomes(exercise_id)
     assert public.keys() == hidden.keys()

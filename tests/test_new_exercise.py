@@ -48,7 +48,8 @@ def test_scaffold_validates_as_generated(cli: CliRunner, content: Path, tmp_path
 
 def test_public_checks_run_on_the_scaffold(cli: CliRunner, content: Path) -> None:
     starter = content / "exercises" / EXERCISE / "starter"
-    result = cli("check", EXERCISE, str(starter), "--backend", "local", env={"OPSDRILL_CONTENT_ROOT": str(content)})
+    env = {"OPSDRILL_CONTENT_ROOT": str(content)}
+    result = cli("check", str(starter), "--exercise", EXERCISE, "--backend", "local", env=env)
     assert result.returncode == ExitCode.OK, result.stderr
     assert "pass predicts_the_sample" in result.stdout
     assert "failed labels_follow_the_configured_threshold" in result.stdout

@@ -1,4 +1,4 @@
-"""Trusted churn models and customers for the manual-deploy checks.
+"""Trusted churn models for the manual-deploy checks, and customers to send them.
 
 Everything here comes from the kit's copy of the exercise (its `starter/features.py`, data and
 production model), never from the submission. Models the checks plant are trained here, per
@@ -10,25 +10,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
-import math
-import random
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import joblib
 import numpy as np
+from contract import Customer, sample_customers
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness.grading import HttpRequest, HttpResponse, Service
-
-Customer = dict[str, Any]
-JSON_HEADERS = {"Content-Type": "application/json"}
+#: Inputs `overweighted` may inflate, and by how much: either alone costs the holdout AUC at least 0.06.
+OVERWEIGHTED_INPUTS = ("monthly_charges", "support_calls_90d")
+OVERWEIGHT = 5.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +79,15 @@ class Churn:
         X[:, self._features.NUMERIC.index("support_calls_90d")] = 0.0
         return self._fit(X, self._y, c=float(self._rng.uniform(0.5, 2.0)))
 
+    def overweighted(self) -> Artifact:
+        """A subtle regression: every input still pulls the right way, but a training bug made one of
+        them weigh five times too much (holdout ROC AUC 0.06 to 0.10 lower). Only a gate that
+        measures the AUC stops it; one that checks the direction of each input lets it through."""
+        retrained = self.retrained().estimator
+        column = self._features.NUMERIC.index(str(self._rng.choice(OVERWEIGHTED_INPUTS)))
+        retrained[-1].coef_[0, column] *= OVERWEIGHT
+        return Artifact.of(retrained)
+
     def inverted_labels(self) -> Artifact:
         """A broken model: a pipeline bug flipped the labels (holdout ROC AUC about 0.17)."""
         rows = self._rng.integers(0, len(self._y), len(self._y))
@@ -90,59 +95,8 @@ class Churn:
 
     def customers(self, n: int, seed: int) -> list[Customer]:
         """Customers across the whole input space, edges included."""
-        rng = random.Random(seed)
-        edges: list[Customer] = [
-            {"tenure_months": 0, "monthly_charges": 12.0, "support_calls_90d": 0, "contract": "month_to_month"},
-            {"tenure_months": 120, "monthly_charges": 180.0, "support_calls_90d": 25, "contract": "two_year"},
-            {"tenure_months": 1, "monthly_charges": 99.99, "support_calls_90d": 12, "contract": "one_year"},
-        ]
-        return edges + [
-            {
-                "tenure_months": rng.randint(0, 120),
-                "monthly_charges": round(rng.uniform(12, 180), 2),
-                "support_calls_90d": rng.randint(0, 25),
-                "contract": rng.choice(self.contracts),
-            }
-            for _ in range(n - len(edges))
-        ]
+        return sample_customers(self.contracts, n, seed)
 
 
 def probabilities(artifact: Artifact, churn: Churn, customers: list[Customer]) -> list[float]:
     return [float(p) for p in artifact.estimator.predict_proba(churn.encode(customers))[:, 1]]
-
-
-def predict_request(customers: list[Customer], *, timeout_s: float = 10.0, repeat: int = 1) -> HttpRequest:
-    body = json.dumps({"instances": customers}).encode()
-    return HttpRequest(
-        "POST", "/predict", body, JSON_HEADERS, timeout_s=timeout_s, max_body=4 * 1024 * 1024, repeat=repeat
-    )
-
-
-def _is_probability(value: Any) -> bool:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    return number and math.isfinite(value) and 0.0 <= value <= 1.0
-
-
-def answered_probabilities(body: bytes, expected: int) -> list[float] | str:
-    """The probabilities of a /predict answer, or why it does not follow the contract."""
-    try:
-        predictions = json.loads(body)["predictions"]
-        answered = [p["probability"] for p in predictions]
-        labels = [p["churn"] for p in predictions]
-    except (ValueError, KeyError, TypeError) as exc:
-        return f"the answer does not follow the contract ({type(exc).__name__}: {exc})"
-    if not all(_is_probability(value) for value in answered):
-        return "every `probability` must be a JSON number between 0 and 1"
-    values = [float(value) for value in answered]
-    if len(values) != expected:
-        return f"{len(values)} predictions for {expected} instances"
-    if any(label is not (value >= 0.5) for label, value in zip(labels, values, strict=True)):
-        return "`churn` must be `probability >= 0.5`"
-    return values
-
-
-def first_prediction(service: Service, customers: list[Customer], params: dict[str, Any]) -> HttpResponse:
-    """The weakest proof that a service serves: a valid request answered 200 (polled while it starts:
-    up to start_timeout_s without an answer, up to loading_timeout_s while it answers 503)."""
-    timeout_s, loading_s = float(params["start_timeout_s"]), float(params["loading_timeout_s"])
-    return service.poll(predict_request(customers), timeout_s, loading_s=loading_s)

@@ -14,25 +14,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
-from churn import (
-    Artifact,
-    Churn,
+from churn import Artifact, Churn, probabilities
+from contract import (
+    DEFAULT_PORT,
+    LOCAL_SKIP,
     Customer,
     answered_probabilities,
     first_prediction,
     predict_request,
-    probabilities,
+    start,
 )
 from deploying import PRODUCTION, DeployRun, Fingerprints, Server, run_deploys
 from timing import Drain, Load, measure_drain, measure_load
 
 from harness.grading import CandidateBuild, Grading, HttpRequest, HttpResponse, Sandbox, Service, describe
 
-LOCAL_SKIP = (
-    "needs the docker backend: the service runs from the candidate's own image, which only docker builds "
-    "(docker is this exercise's authoritative backend)"
-)
-DEFAULT_PORT = 8000
 GOLDEN_CHUNK = 100
 CONFIGURED_PORT = 8765
 MODELS = ".opsdrill/models"
@@ -77,16 +73,6 @@ def image(grading: Grading) -> CandidateBuild:
     if build is None:
         pytest.skip("the grading did not build the candidate's image")
     return build
-
-
-def require(build: CandidateBuild) -> str:
-    """The image's tag; the check fails (not errors) when the image did not build."""
-    assert build.ok and build.image, f"the image did not build, so nothing could run: {build.detail}"
-    return build.image
-
-
-def start(box: Sandbox, build: CandidateBuild, port: int, env: dict[str, str] | None = None) -> Service:
-    return box.start_image_service(require(build), port=port, env=env, uid=build.uid)
 
 
 def plant(box: Sandbox, name: str, artifact: Artifact) -> str:
@@ -172,10 +158,10 @@ def golden_problems(run: DefaultRun | None, churn: Churn, tolerance: float) -> l
         return run.serving
     expected = probabilities(churn.production, churn, run.golden_customers)
     got: list[float] = []
-    for answer, start in zip(run.golden, range(0, len(expected), GOLDEN_CHUNK), strict=True):
+    for answer, first in zip(run.golden, range(0, len(expected), GOLDEN_CHUNK), strict=True):
         if answer.status != 200:
             return [f"/predict answered {describe(answer)} on valid customers"]
-        values = answered_probabilities(answer.body, len(expected[start : start + GOLDEN_CHUNK]))
+        values = answered_probabilities(answer.body, len(expected[first : first + GOLDEN_CHUNK]))
         if isinstance(values, str):
             return [values]
         got += values

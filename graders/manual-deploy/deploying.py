@@ -16,7 +16,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from churn import Artifact, Customer, answered_probabilities, predict_request
+from churn import Artifact
+from contract import Customer, answered_probabilities, predict_request
 
 from harness.grading import ExecResult, Sandbox, SandboxError, Service, describe, last_line
 

@@ -36,4 +36,3 @@ class Params(ExerciseParams):
     load: Load
     drain: Drain
     gate_tolerance: float = Field(ge=0)
-    kubernetes_version: str = Field(pattern=r"^\d+\.\d+\.\d+$")

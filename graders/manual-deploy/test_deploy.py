@@ -6,7 +6,7 @@ The rubric counts idempotence only after deploy and rollback work (`requires:
 
 from __future__ import annotations
 
-from conftest import require
+from contract import require
 from deploying import PLAN, ROLLBACK_STEPS, DeployRun
 
 from harness.grading import CandidateBuild, expect_none

@@ -6,7 +6,8 @@ The rubric counts these only when the image serves the production model (`requir
 
 from __future__ import annotations
 
-from conftest import DefaultRun, require
+from conftest import DefaultRun
+from contract import require
 from dockerfile import base_image_problems
 
 from harness.grading import CandidateBuild, Grading, expect_none, read_requirements

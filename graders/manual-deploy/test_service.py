@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import re
 
-from churn import Churn, answered_probabilities, probabilities
-from conftest import CONFIGURED_PORT, MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun, require
+from churn import Churn, probabilities
+from conftest import CONFIGURED_PORT, MALFORMED, ConfiguredRun, DefaultRun, MissingModelRun
+from contract import answered_probabilities, require
 from timing import load_budget, p95
 
 from harness.grading import CandidateBuild, Grading, HttpResponse, describe, expect_none

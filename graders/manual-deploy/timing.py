@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from churn import Churn, first_prediction, predict_request
+from churn import Churn
+from contract import first_prediction, predict_request
 
 from harness.grading import ExecResult, Grading, HttpRequest, HttpResponse, Service, describe
 
@@ -115,7 +116,9 @@ class Drain:
         return ""
 
     def answered_before_sigterm(self) -> bool:
-        return max(self._ends(), default=0.0) <= 0
+        """Every request of the wave was answered by the time SIGTERM could tell (none ended later than
+        answered_after_s after it): the wave was over too soon for draining to be seen."""
+        return all(a.status == 200 for a in self.answers) and max(self._ends(), default=0.0) <= self.answered_after_s
 
     def _answered_after(self) -> list[float]:
         ends = zip(self._ends(), self.answers, strict=True)
@@ -126,7 +129,7 @@ class Drain:
         was seen. Requests cut off beside ones answered after SIGTERM are taken as not yet accepted."""
         if self.problem:
             return [self.problem]
-        if max(self._ends(), default=0.0) <= 0:
+        if self.answered_before_sigterm():
             return ["the whole wave was answered before SIGTERM arrived, so draining could not be observed"]
         answered = self._answered_after()
         if not answered:
@@ -142,14 +145,17 @@ class Drain:
         return []
 
 
-def _drain_once(service: Service, request: HttpRequest, params: dict[str, Any], at_fraction: float) -> Drain:
-    """Two heavy requests alone time one request here and now; then a wave of them is sent at a set
-    moment of the clock the prober shares with the host, and SIGTERM lands `at_fraction` of the way
-    through.
-    No request follows the wave: a connection still waiting to be accepted when a server closes its
-    socket is reset by any server (a platform stops routing before it stops a container)."""
+def _drain_once(
+    service: Service, request: HttpRequest, params: dict[str, Any], at_fraction: float, waves: int = 1
+) -> Drain:
+    """Two heavy requests alone time one request here and now; then a wave of `waves` times
+    `concurrency` of them, `concurrency` at a time, is sent at a set moment of the clock the prober
+    shares with the host, and SIGTERM lands `at_fraction` of the way through.
+    Requests the wave had not sent yet at SIGTERM are refused by any server that closes its socket, as
+    a platform stops routing before it stops a container: they decide nothing (see Drain.verdict)."""
     alone = service.send([replace(request, repeat=2)])
-    wave = int(params["concurrency"])
+    concurrency = int(params["concurrency"])
+    wave = waves * concurrency
     wave_s = wave * alone[-1].elapsed_s
     grace_s = float(math.ceil(max(float(params["grace_s"]), float(params["grace_over_wave"]) * wave_s)))
     judging = (float(params["margin_s"]), float(params["answered_after_s"]))
@@ -161,7 +167,9 @@ def _drain_once(service: Service, request: HttpRequest, params: dict[str, Any], 
     send_at = time.monotonic() + float(params["prober_start_s"])
     answers: list[HttpResponse] = []
     heavy = replace(request, repeat=wave, not_before=send_at)
-    sender = threading.Thread(target=lambda: answers.extend(service.send([heavy], concurrency=wave)), daemon=True)
+    sender = threading.Thread(
+        target=lambda: answers.extend(service.send([heavy], concurrency=concurrency)), daemon=True
+    )
     sender.start()
     time.sleep(max(send_at + max(float(params["min_delay_s"]), at_fraction * wave_s) - time.monotonic(), 0.0))
     sigterm_at = time.monotonic()
@@ -172,21 +180,26 @@ def _drain_once(service: Service, request: HttpRequest, params: dict[str, Any], 
 
 def measure_drain(grading: Grading, service: Service, churn: Churn, restart: Callable[[], Service]) -> list[Drain]:
     """Drain measurements, the first on `service`, repeated on a fresh container (from `restart`) while
-    the last one was undecided: SIGTERM earlier into the wave when the wave was answered before it
-    (the machine was faster than its timing said), else later; the last one judges."""
+    the last one was undecided: when the wave was answered before SIGTERM (the server, or the machine,
+    was faster than its timing said), a wave twice as long with SIGTERM earlier into it, else SIGTERM
+    later; the last one judges."""
     params = grading.params["drain"]
     request = predict_request(churn.customers(int(params["instances_per_request"]), seed=7), timeout_s=120)
     fractions = [float(f) for f in params["at_fractions"]]
     fraction, later = fractions[0], iter(fractions[1:])
+    waves = 1
     drains = [_drain_once(service, request, params, fraction)]
     while drains[-1].undecided() and len(drains) < int(params["tries"]):
-        fraction = fraction / 2 if drains[-1].answered_before_sigterm() else next(later, fraction)
+        if drains[-1].answered_before_sigterm():
+            fraction, waves = fraction / 2, waves * 2
+        else:
+            fraction = next(later, fraction)
         again = restart()
         try:
             first = first_prediction(again, churn.customers(1, seed=7), grading.params)
             if first.status != 200:
                 break
-            drains.append(_drain_once(again, request, params, fraction))
+            drains.append(_drain_once(again, request, params, fraction, waves))
         finally:
             again.stop()
     return drains

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -55,12 +56,25 @@ def test_dependencies_pinned(grading: Grading, first_run: TrainingRun) -> None:
     assert result.ok, f"the pinned requirements do not install offline from the provided packages: {last}"
 
 
-def _contains_value(document: Any, wanted: str) -> bool:
+def _strings(document: Any) -> Iterator[str]:
+    """Every string in a JSON document, however deep in its objects and lists."""
     if isinstance(document, dict):
-        return any(_contains_value(v, wanted) for v in document.values())
-    if isinstance(document, list):
-        return any(_contains_value(v, wanted) for v in document)
-    return isinstance(document, str) and document.lower().removeprefix("sha256:") == wanted
+        for value in document.values():
+            yield from _strings(value)
+    elif isinstance(document, list):
+        for value in document:
+            yield from _strings(value)
+    elif isinstance(document, str):
+        yield document
+
+
+def _contains_value(document: Any, wanted: str) -> bool:
+    return any(text.lower().removeprefix("sha256:") == wanted for text in _strings(document))
+
+
+def _names_something(value: Any) -> bool:
+    """A non-empty string, or an object or list holding one (a hash, a commit, a tag)."""
+    return any(text.strip() for text in _strings(value))
 
 
 def test_run_metadata_complete(grading: Grading, first_run: TrainingRun) -> None:
@@ -75,9 +89,8 @@ def test_run_metadata_complete(grading: Grading, first_run: TrainingRun) -> None
     assert _contains_value(record, hashlib.sha256(data).hexdigest()), (
         f"{RUN_RECORD} does not record the sha256 of the training data"
     )
-    assert isinstance(record.get("code_version"), str) and record["code_version"].strip(), (
-        f"{RUN_RECORD}: `code_version` is missing"
-    )
+    # The brief names the key, not its shape: a string, or an object such as {"sha256": ..., "git_commit": ...}.
+    assert _names_something(record.get("code_version")), f"{RUN_RECORD}: `code_version` is missing"
     packages = record.get("packages")
     assert isinstance(packages, dict), f"{RUN_RECORD}: `packages` (name -> version) is missing"
     versions: dict[str, Any] = {canonicalize_name(str(k)): v for k, v in packages.items()}

@@ -28,7 +28,7 @@ from harness.build.image import LOCK_FILE, base_image, link_or_copy
 from harness.build.wheelhouse import select_wheels
 from harness.errors import InfrastructureError, SandboxError
 from harness.model.execution import CandidateBuild
-from harness.sandbox.container import ENGINE_ERRORS, ContainerRun
+from harness.sandbox.container import ContainerRun
 from harness.spec.exercise import CandidateImage
 
 WHEELHOUSE = "wheelhouse"
@@ -75,7 +75,8 @@ def _stream_build(api: docker.APIClient, options: dict[str, Any], deadline: floa
     except (docker.errors.APIError, docker.errors.DockerException) as exc:
         return f"the engine refused the build: {exc}"
     except requests.exceptions.RequestException as exc:
-        return f"the build was cut off: {exc}"
+        # The connection to the engine broke (not a slow step: that is the timeout above).
+        raise InfrastructureError(f"The Docker engine stopped answering during the image build ({exc}).") from exc
     return None
 
 
@@ -87,7 +88,8 @@ def _kill(step: str | None) -> None:
 
 
 def _config(image: str) -> dict[str, Any]:
-    config: dict[str, Any] = engine.client().images.get(image).attrs.get("Config") or {}
+    with engine.translated("inspect the candidate's image"):
+        config: dict[str, Any] = engine.client().images.get(image).attrs.get("Config") or {}
     return config
 
 
@@ -105,10 +107,15 @@ def _image_uid(image: str, config: dict[str, Any], labels: dict[str, str]) -> in
         "mem_limit": "128m", "pids_limit": 16, "labels": labels,
     }  # fmt: skip
     try:
-        with ContainerRun(client, image, [], options, output_cap=1024, what="the image user probe") as probe:
+        with (
+            engine.translated("probe the image's user"),
+            ContainerRun(client, image, [], options, output_cap=1024, what="the image user probe") as probe,
+        ):
             code, _timed_out = probe.start().wait(UID_TIMEOUT_S)
             output = probe.output().strip()
-    except (*ENGINE_ERRORS, InfrastructureError, SandboxError):
+    except SandboxError:
+        # The engine refused to run the image's `id` (none in it, a broken entrypoint): unknown.
+        # An engine that stopped answering raises on, as the grading's error.
         return None
     return int(output) if code == 0 and output.isdigit() else None
 
@@ -148,8 +155,9 @@ def build_candidate_image(
 
 
 def _exists(tag: str) -> bool:
-    try:
-        engine.client().images.get(tag)
-        return True
-    except docker.errors.ImageNotFound:
-        return False
+    with engine.translated("look up the candidate's image"):
+        try:
+            engine.client().images.get(tag)
+            return True
+        except docker.errors.ImageNotFound:
+            return False

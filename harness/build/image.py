@@ -35,11 +35,12 @@ def base_image() -> str:
     configured = os.environ.get(BASE_IMAGE_ENV)
     if configured:
         return configured
-    try:
-        client().images.get(LOCAL_BASE_IMAGE)
-        return LOCAL_BASE_IMAGE
-    except docker.errors.ImageNotFound:
-        return REGISTRY_BASE_IMAGE
+    with translated("look up the base image"):
+        try:
+            client().images.get(LOCAL_BASE_IMAGE)
+            return LOCAL_BASE_IMAGE
+        except docker.errors.ImageNotFound:
+            return REGISTRY_BASE_IMAGE
 
 
 def _file_digest(path: Path) -> str:
@@ -66,13 +67,15 @@ def content_key(image_dir: Path, wheels: list[Path], base_id: str) -> str:
 
 
 def _base_id(name: str) -> str:
-    try:
-        return str(client().images.get(name).id)
-    except docker.errors.ImageNotFound:
-        raise InfrastructureError(
-            f"Base image {name} is not on this engine and there is no registry to pull it from; "
-            "build it with scripts/build-base-image (or set OPSDRILL_BASE_IMAGE)."
-        ) from None
+    with translated("look up the base image"):
+        try:
+            return str(client().images.get(name).id)
+        except docker.errors.ImageNotFound:
+            pass
+    raise InfrastructureError(
+        f"Base image {name} is not on this engine and there is no registry to pull it from; "
+        "build it with scripts/build-base-image (or set OPSDRILL_BASE_IMAGE)."
+    )
 
 
 def exercise_image(exercise_id: str, image_dir: Path) -> str:
@@ -84,11 +87,12 @@ def exercise_image(exercise_id: str, image_dir: Path) -> str:
     key = content_key(image_dir, wheels, _base_id(base))
     tag = f"opsdrill-{exercise_id}:{key[:16]}"
     engine = client()
-    try:
-        engine.images.get(tag)
-        return tag
-    except docker.errors.ImageNotFound:
-        pass
+    with translated(f"look up the {exercise_id} image"):
+        try:
+            engine.images.get(tag)
+            return tag
+        except docker.errors.ImageNotFound:
+            pass
     with tempfile.TemporaryDirectory(prefix="opsdrill-build-") as tmp:
         context = Path(tmp)
         shutil.copytree(image_dir, context, dirs_exist_ok=True)

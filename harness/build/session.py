@@ -10,13 +10,13 @@ from pathlib import Path
 from harness import engine
 from harness.build.candidate import build_candidate_image
 from harness.build.image import exercise_image
-from harness.exercise import Exercise
+from harness.exercise import PublicExercise
 from harness.model.execution import BackendOptions
 from harness.sandbox.docker import DockerBackend
 
 
 @contextmanager
-def backend_session(exercise: Exercise, backend: str, submission: Path | None = None) -> Iterator[BackendOptions]:
+def backend_session(exercise: PublicExercise, backend: str, submission: Path | None = None) -> Iterator[BackendOptions]:
     """Build what the backend needs (the exercise image for docker, and the candidate's image from
     `submission` where the exercise builds one) and remove all the grading created on the engine
     afterwards, also after a failure or Ctrl-C."""
@@ -24,6 +24,8 @@ def backend_session(exercise: Exercise, backend: str, submission: Path | None = 
     if backend != DockerBackend.name:
         yield BackendOptions(session=session)
         return
+    # What gradings killed outright (or cut off from the engine) left behind goes first.
+    engine.reap()
     options = BackendOptions(session=session, image=exercise_image(exercise.id, exercise.paths.image_dir))
     spec = exercise.spec.candidate_image
     try:

@@ -28,6 +28,8 @@ class Grading:
         self.held_back: dict[str, CheckOutcome] = {}
         #: Each check's outcome per case (one case, "", unless the check is parametrized).
         self.cases: dict[str, dict[str, CheckOutcome]] = {}
+        #: Failures of the kit's own machinery under checks: the message, and the checks it stopped.
+        self.infrastructure: dict[str, list[str]] = {}
         self._open: list[Sandbox] = []
 
     @property

@@ -7,22 +7,30 @@ that file, never through anything the candidate could print.
 
 from __future__ import annotations
 
+import faulthandler
+import functools
 import os
 import signal
-from collections.abc import Iterator
+import sys
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import FrameType
 
 import pytest
 
 from harness.check.grading import Grading
-from harness.check.protocol import CONTEXT_ENV, CheckContext
+from harness.check.protocol import CONTEXT_ENV, STACKS_FILE, STACKS_SIGNAL, CheckContext
+from harness.content import PUBLIC_CHECKS_DIR
+from harness.errors import InfrastructureError, SubmissionPathError
 from harness.fsutil import write_atomic
 from harness.model.checks import CheckOutcome, CheckResults, Status
+from harness.model.flags import FlagKind
 from harness.spec.rubric import TEST_PREFIX, prerequisite_order
 
 MAX_DETAIL = 600
 UNFINISHED = "the check did not finish"
+#: Marks the report of a check the kit's own machinery stopped.
+INFRASTRUCTURE = "opsdrill-infrastructure-error"
 
 
 _grading: Grading | None = None
@@ -32,14 +40,31 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    global _grading
+@functools.cache
+def _context() -> CheckContext:
+    """The context the harness wrote for this run, read once."""
     context_file = os.environ.get(CONTEXT_ENV)
     if not context_file:
         raise pytest.UsageError(f"{CONTEXT_ENV} is not set; hidden checks run only under `opsdrill grade`.")
-    context = CheckContext.model_validate_json(Path(context_file).read_text(encoding="utf-8"))
-    _grading = Grading(context, CheckResults())
+    return CheckContext.model_validate_json(Path(context_file).read_text(encoding="utf-8"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests() -> None:
+    """Before any conftest is imported: the modules the public checks share with the hidden ones
+    become importable, after the suite's own folder."""
+    shared = str(_context().exercise_dir / PUBLIC_CHECKS_DIR)
+    if shared not in sys.path:
+        sys.path.append(shared)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _grading
+    _grading = Grading(_context(), CheckResults())
     signal.signal(signal.SIGTERM, _terminate)
+    # Where every thread is, when the harness finds the checks out of time (kept open for that).
+    stacks = (_context().results_path.parent / STACKS_FILE).open("w", encoding="utf-8")
+    faulthandler.register(STACKS_SIGNAL, file=stacks, all_threads=True)
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +139,7 @@ def _status(report: pytest.TestReport) -> Status:
         return "passed"
     if report.skipped:
         return "skipped"
-    return "failed" if report.when == "call" else "error"
+    return "failed" if report.when == "call" and (INFRASTRUCTURE, True) not in report.user_properties else "error"
 
 
 def _case(nodeid: str) -> str:
@@ -156,6 +181,25 @@ def _combined(cases: dict[str, CheckOutcome]) -> CheckOutcome:
     return CheckOutcome(status="passed", duration_s=duration)
 
 
+def _kits_failure(error: BaseException) -> bool:
+    """The kit's own machinery failed (not a path of the submission that cannot be used as asked)."""
+    return isinstance(error, InfrastructureError) and not isinstance(error, SubmissionPathError)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A check stopped by the kit's own machinery (the engine, a sandbox) is flagged: it says
+    nothing of the submission, and the grading is worth doing again."""
+    report: pytest.TestReport = yield
+    if _grading is not None and call.excinfo is not None and _kits_failure(call.excinfo.value):
+        report.user_properties.append((INFRASTRUCTURE, True))
+        checks = _grading.infrastructure.setdefault(str(call.excinfo.value)[:MAX_DETAIL], [])
+        checks += [] if _check_id(item.name) in checks else [_check_id(item.name)]
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Fold setup, call and teardown into one outcome per case (a failing fixture is an error), and
     the cases of a parametrized check into one outcome per check."""
@@ -177,4 +221,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _grading is None:
         return
     _grading.close()
+    for message, checks in _grading.infrastructure.items():
+        _grading.flag(FlagKind.INFRASTRUCTURE_ERROR, f"{', '.join(checks)}: {message}")
     write_atomic(_grading.context.results_path, _grading.journal.model_dump_json(indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ from pydantic import BaseModel, Field
 from harness.model.execution import BackendOptions, Limits
 
 CONTEXT_ENV = "OPSDRILL_CHECK_CONTEXT"
+#: Asked of a check process that ran out of time: write where each of its threads is.
+STACKS_SIGNAL = signal.SIGUSR1
+#: Where it writes them, beside its results file.
+STACKS_FILE = "stacks.txt"
 
 
 class CheckContext(BaseModel):

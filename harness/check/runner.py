@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.build.wheelhouse import wheelhouse_dir
-from harness.check.protocol import CONTEXT_ENV, CheckContext
-from harness.exercise import Exercise
+from harness.check.protocol import CONTEXT_ENV, STACKS_FILE, STACKS_SIGNAL, CheckContext
+from harness.exercise import Exercise, PublicExercise
 from harness.model.checks import CheckOutcome, CheckResults
 from harness.model.execution import BackendOptions
 from harness.model.flags import Flag, FlagKind
@@ -32,6 +33,10 @@ PYTEST_INI = Path(__file__).with_name("pytest.ini")
 PASSTHROUGH_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "DOCKER_HOST")
 TERMINATE_GRACE_S = 20
 TAIL_CHARS = 800
+#: How long a check process that ran out of time gets to write its threads' stacks.
+STACKS_WAIT_S = 1.0
+#: One frame of a faulthandler dump: File "path", line N in function.
+FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
+def _ask_for_stacks(proc: subprocess.Popen[bytes]) -> None:
+    """Have a check process that ran out of time write where its threads are, before it is stopped."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, STACKS_SIGNAL)
+        time.sleep(STACKS_WAIT_S)
+
+
+def _waiting_in(stacks: Path) -> str:
+    """Each thread's innermost frame outside the standard library and site-packages, as
+    `function (file:line)`: where a check process that ran out of time was waiting."""
+    if not stacks.is_file():
+        return ""
+    places: list[str] = []
+    for block in stacks.read_text(encoding="utf-8", errors="replace").split("\n\n"):
+        for frame in FRAME.finditer(block):
+            path, line, function = frame.groups()
+            if "/lib/python" not in path:
+                places.append(f"{function} ({Path(path).name}:{line})")
+                break
+    return "; ".join(dict.fromkeys(places))[:TAIL_CHARS]
+
+
 def run_checks(exercise: Exercise, submission: Submission, backend: str, options: BackendOptions) -> CheckRun:
     """The hidden checks; every rubric check gets an outcome, `error` where none came back."""
     run = run_suite(exercise, submission, backend, options, exercise.paths.graders_dir, exercise.rubric.requires)
@@ -84,7 +111,7 @@ def run_checks(exercise: Exercise, submission: Submission, backend: str, options
 
 
 def run_suite(
-    exercise: Exercise,
+    exercise: PublicExercise,
     submission: Submission,
     backend: str,
     options: BackendOptions,
@@ -122,6 +149,7 @@ def run_suite(
                 proc.wait(timeout=exercise.spec.grading_timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
+                _ask_for_stacks(proc)
             finally:
                 _stop(proc)
         results = _collect(context.results_path, log, timed_out, proc.returncode)
@@ -135,7 +163,9 @@ def _collect(results_path: Path, log: Path, timed_out: bool, returncode: int) ->
         else CheckResults()
     )
     if timed_out:
-        results.flags.append(Flag(kind=FlagKind.GRADING_TIMEOUT, detail="the hidden checks ran out of time"))
+        where = _waiting_in(results_path.parent / STACKS_FILE)
+        detail = "the hidden checks ran out of time" + (f" (waiting in {where})" if where else "")
+        results.flags.append(Flag(kind=FlagKind.GRADING_TIMEOUT, detail=detail))
     elif not results_path.is_file() or returncode not in (0, 1):
         tail = log.read_text(encoding="utf-8", errors="replace")[-TAIL_CHARS:]
         results.flags.append(

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from harness.errors import SandboxError
+from harness.errors import SandboxError, SubmissionPathError
 from harness.model.execution import BackendOptions, ExecResult, Limits
 from harness.model.flags import FlagKind
 
@@ -72,7 +72,7 @@ def workspace_path(relative: str) -> PurePosixPath:
     """Validate a path relative to the workspace; refuse anything that leaves it."""
     path = PurePosixPath(relative)
     if path.is_absolute() or ".." in path.parts:
-        raise SandboxError(f"Path '{relative}' leaves the sandbox workspace; use a relative path inside it.")
+        raise SubmissionPathError(f"Path '{relative}' leaves the sandbox workspace; use a relative path inside it.")
     return path
 
 

@@ -29,7 +29,7 @@ from harness.sandbox.capture import CappedReader
 ENGINE_ERRORS = (docker.errors.APIError, requests.exceptions.RequestException)
 
 
-def _closer(stream: Any) -> Any:
+def stream_closer(stream: Any) -> Any:
     """Close a log stream: the SDK's close() shuts the socket but leaves the HTTP response holding it."""
 
     def close() -> None:
@@ -76,7 +76,7 @@ class ContainerRun:
 
     def _reader(self, *, stdout: bool) -> CappedReader:
         stream = self.client.api.logs(self.id, stdout, not stdout, stream=True, follow=True)
-        return CappedReader(stream, self.output_cap, self._overflow, close=_closer(stream), quiet=ENGINE_ERRORS)
+        return CappedReader(stream, self.output_cap, self._overflow, close=stream_closer(stream), quiet=ENGINE_ERRORS)
 
     def _overflow(self) -> None:
         if FlagKind.OUTPUT_LIMIT not in self.events:

@@ -24,7 +24,7 @@ from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
 
 from harness import engine
-from harness.errors import SandboxError
+from harness.errors import SandboxError, SubmissionPathError
 from harness.model.execution import ExecResult, Limits
 from harness.sandbox.base import Backend, Sandbox, workspace_path
 from harness.sandbox.container import ContainerRun
@@ -233,12 +233,12 @@ class DockerSandbox(Sandbox):
     def read_file(self, path: str, max_bytes: int) -> bytes:
         stat = self._stat(path)
         if stat is None:
-            raise SandboxError(f"'{path}' is not a file in the sandbox.")
+            raise SubmissionPathError(f"'{path}' is not a file in the sandbox.")
         mode = int(stat.get("mode", 0))
         if mode & (GO_MODE_DIR | GO_MODE_SYMLINK) or stat.get("linkTarget"):
-            raise SandboxError(f"'{path}' is not a regular file in the sandbox.")
+            raise SubmissionPathError(f"'{path}' is not a regular file in the sandbox.")
         if int(stat.get("size", 0)) > max_bytes:
-            raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
+            raise SubmissionPathError(f"'{path}' is larger than {max_bytes} bytes.")
         with engine.translated(f"read '{path}' from the sandbox"):
             stream, _stat = self.holder.get_archive(str(self.root / workspace_path(path)))
             buffer = b"".join(stream)  # consumed whole, so the connection is released
@@ -246,7 +246,7 @@ class DockerSandbox(Sandbox):
             member = archive.next()
             handle = archive.extractfile(member) if member is not None and member.isfile() else None
             if handle is None:
-                raise SandboxError(f"'{path}' is not a regular file in the sandbox.")
+                raise SubmissionPathError(f"'{path}' is not a regular file in the sandbox.")
             return handle.read(max_bytes)
 
     def write_file(self, path: str, data: bytes) -> None:

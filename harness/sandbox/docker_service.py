@@ -1,11 +1,16 @@
 """Services on the docker backend: a long-running candidate container, reached only by a prober
 container that joins its network namespace (no published ports, no route for the candidate).
-A webhook sink, when asked for, is one more kit container in that namespace."""
+A webhook sink, when asked for, is one more kit container in that namespace.
+
+The prober container idles between batches of requests and runs each batch as one process of its
+own: starting a process in a running container costs about a quarter of what creating, starting and
+removing a container does, and a grading sends dozens of batches."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -22,18 +27,28 @@ from harness import engine
 from harness.errors import InfrastructureError, SandboxError
 from harness.model.execution import ExecResult
 from harness.sandbox import probe, sink
-from harness.sandbox.container import ENGINE_ERRORS, ContainerRun
+from harness.sandbox.container import ENGINE_ERRORS, ContainerRun, stream_closer
 from harness.sandbox.service import PROBE_BATCH, PROBE_BATCH_BYTES, HttpRequest, HttpResponse, Service, SinkMessage
 
 PROBE_SOURCE = Path(probe.__file__).read_text(encoding="utf-8")
 SINK_SOURCE = Path(sink.__file__).read_text(encoding="utf-8")
 PROBER_MEMORY = "256m"
+#: What the prober container runs between batches.
+PROBER_IDLE = ["sleep", "infinity"]
+#: Longest a stopping service waits for the batches still in flight (they end once it is gone).
+PROBES_SETTLE_S = 30.0
+#: Bytes of a failed batch's error output kept for the answer's error.
+PROBE_ERROR_TAIL = 300
 #: Bytes of a prober's answers read back (at most PROBE_BATCH answers of up to 64 KiB each, and some).
 PROBE_OUTPUT = 256 * 1024 * 1024
 #: The sink's port on the service's loopback, and the URL the service is given.
 SINK_PORT = 9099
 SINK_URL = f"http://127.0.0.1:{SINK_PORT}{sink.URL_PATH}"
 SINK_READY_S = 10.0
+#: What a service's container answers for it once it is gone, or before it ever ran.
+NOT_RUNNING = "the service is not running"
+#: How the engine says it could not start a container's own command (a missing program, a bad path).
+COMMAND_REFUSED = re.compile(r"start(ing)? container process")
 #: One argument of a command line may not exceed 128 KiB on Linux; batches travel in pieces.
 ARG_PIECE = 96 * 1024
 
@@ -69,6 +84,15 @@ def _batches(requests_: Sequence[HttpRequest]) -> list[_Batch]:
     return batches
 
 
+def _answers(stdout: bytes, count: int) -> list[HttpResponse] | None:
+    """The batch's answers, when the prober printed all of them (whatever its exit code says)."""
+    try:
+        answers = [HttpResponse.from_json(answer) for answer in json.loads(stdout)]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return answers if len(answers) == count else None
+
+
 class DockerService(Service):
     def __init__(
         self, client: DockerClient, image: str, argv: Sequence[str], port: int, options: dict[str, Any],
@@ -84,13 +108,21 @@ class DockerService(Service):
         self._sink_ready = threading.Event()
         self._lock = threading.Lock()
         self._messages: list[SinkMessage] = []
+        self._down = NOT_RUNNING
         self.run = ContainerRun(client, image, list(argv) or None, options, output_cap=output_cap, what="a service")
         try:
             self.run.start()
+        except SandboxError as exc:
+            if not COMMAND_REFUSED.search(str(exc)):
+                self.run.remove()
+                raise
+            # The engine could not start the image's own command: the service never ran, its doing.
+            self._down = f"{NOT_RUNNING} (its command could not start: {str(exc)[-PROBE_ERROR_TAIL:]})"
         except BaseException:
             self.run.remove()
             raise
         self.container = self.run.container
+        self._prober = _Prober(client, self._image, self._prober_options())
         if with_sink:
             self._start_sink()
 
@@ -149,28 +181,26 @@ class DockerService(Service):
     def _probe(self, batch: _Batch, budget_s: float, concurrency: int) -> list[HttpResponse]:
         pieces = _pieces("[" + ",".join(batch.texts) + "]")
         command = ["python", "-I", "-c", PROBE_SOURCE, str(self.port), str(budget_s), str(concurrency), *pieces]
-        # Creating it is the kit's business: a failure there is an error of the grading, never an answer.
-        prober = ContainerRun(
-            self._client, self._image, command, self._prober_options(), output_cap=PROBE_OUTPUT, what="the prober"
-        )
+        timeout_s = (budget_s or batch.timeout_s / max(concurrency, 1)) + 30
         try:
-            # Starting it joins the service's network: that fails when the service is gone.
-            prober.start()
-            code, timed_out = prober.wait((budget_s or batch.timeout_s / max(concurrency, 1)) + 30)
-            if code == 0:
-                return [HttpResponse.from_json(answer) for answer in json.loads(prober.output())]
-            error = "prober ran out of time" if timed_out else prober.output(stdout=False)[-300:]
-        except (*ENGINE_ERRORS, InfrastructureError, SandboxError, ValueError) as exc:
-            error = f"prober failed: {exc}"
-        finally:
-            prober.remove()
-        return [HttpResponse(status=0, error=error) for _ in range(batch.count)]
+            code, stdout, stderr = self._prober.run(command, timeout_s)
+        except (*ENGINE_ERRORS, InfrastructureError) as exc:
+            if isinstance(exc, _Stopped) or not self.running():
+                return [HttpResponse(status=0, error=self._down) for _ in range(batch.count)]
+            # The engine failed the kit, not the service: an error of the grading, never an answer.
+            raise SandboxError(f"The prober could not run while the service was up ({exc}).") from exc
+        answers = _answers(stdout, batch.count)
+        if answers is not None:
+            return answers
+        # No complete answers: the batch outran every request's time, or the prober died on what it got.
+        error = "prober ran out of time" if code is None else stderr.decode("utf-8", "replace")[-PROBE_ERROR_TAIL:]
+        return [HttpResponse(status=0, error=error or f"prober exited with {code}") for _ in range(batch.count)]
 
     def send(
         self, requests_: Sequence[HttpRequest], *, budget_s: float | None = None, concurrency: int = 1
     ) -> list[HttpResponse]:
         if not self.running():
-            down = HttpResponse(status=0, error="the service is not running")
+            down = HttpResponse(status=0, error=self._down)
             return [down for request in requests_ for _ in range(request.repeat)]
         deadline = time.monotonic() + budget_s if budget_s else None
         answers: list[HttpResponse] = []
@@ -200,6 +230,7 @@ class DockerService(Service):
             self._result = self.run.result(*self.run.stop(grace_s))
         finally:
             self.run.remove()
+            self._prober.close(PROBES_SETTLE_S)
             self._remove_sink()
         return self._result
 
@@ -211,3 +242,124 @@ class DockerService(Service):
         if self._reader is not None:
             # The log stream ends with its container; what it delivered last is kept.
             self._reader.join(timeout=5)
+
+
+class _Stopped(SandboxError):
+    """A batch asked for after its service was stopped."""
+
+
+class _Prober:
+    """The kit's container in a service's network namespace, created at the first batch, idle
+    between batches; each batch is one process in it. Batches may run at once (the drain check
+    sends a wave while the service is being stopped)."""
+
+    def __init__(self, client: DockerClient, image: str, options: dict[str, Any]) -> None:
+        self._client, self._image, self._options = client, image, options
+        self._run: ContainerRun | None = None
+        self._closed = False
+        self._in_flight = 0
+        self._changed = threading.Condition()
+
+    def _container(self) -> ContainerRun:
+        with self._changed:
+            if self._closed:
+                raise _Stopped("the service has been stopped")
+            if self._run is None:
+                run = ContainerRun(
+                    self._client, self._image, PROBER_IDLE, self._options, output_cap=0, what="the prober"
+                )
+                try:
+                    # Starting it joins the service's network: that fails when the service is gone.
+                    run.start()
+                except BaseException:
+                    run.remove()
+                    raise
+                self._run = run
+            self._in_flight += 1
+            return self._run
+
+    def run(self, command: list[str], timeout_s: float) -> tuple[int | None, bytes, bytes]:
+        """Exit code (None: it ran out of time and the container was killed), stdout, stderr."""
+        run = self._container()
+        try:
+            return self._exec(run, command, timeout_s)
+        except (*ENGINE_ERRORS, SandboxError, InfrastructureError):
+            # Whatever went wrong stays with this batch: the next one gets a new container.
+            self._discard(run)
+            raise
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._changed.notify_all()
+
+    def _exec(self, run: ContainerRun, command: list[str], timeout_s: float) -> tuple[int | None, bytes, bytes]:
+        api = self._client.api
+        with engine.translated("run the prober"):
+            exec_id = api.exec_create(run.id, command)["Id"]
+            stream = api.exec_start(exec_id, stream=True, demux=True)
+        stdout, stderr = bytearray(), bytearray()
+
+        def read() -> None:
+            try:
+                with contextlib.suppress(*ENGINE_ERRORS, OSError, ValueError):
+                    for out, err in stream:
+                        stdout.extend(out or b"")
+                        stderr.extend(err or b"")
+                        del stderr[:-PROBE_ERROR_TAIL]
+                        if len(stdout) > PROBE_OUTPUT:
+                            break
+            finally:
+                stream_closer(stream)()
+
+        reader = threading.Thread(target=read, name="opsdrill-prober-reader", daemon=True)
+        reader.start()
+        reader.join(timeout_s)
+        if reader.is_alive() or len(stdout) > PROBE_OUTPUT:
+            self._discard(run)
+            if not reader.is_alive():
+                # The service's answers, not the kit, made it too much: a failed batch, no answers.
+                return -1, b"", f"the answers came to more than {PROBE_OUTPUT} bytes".encode()
+            return None, b"", b""
+        code = self._exit_code(exec_id)
+        if code != 0 and not self._alive(run):
+            # Only the engine, or the kit, removes or kills the prober's container.
+            raise SandboxError("the prober's container went away under the batch")
+        return code, bytes(stdout), bytes(stderr)
+
+    def _alive(self, run: ContainerRun) -> bool:
+        """Whether the container still runs a new process. Its recorded state is no proof: the
+        engine may still call it running a moment after it was killed."""
+        api = self._client.api
+        try:
+            with engine.translated("check the prober"):
+                exec_id = api.exec_create(run.id, ["true"])["Id"]
+                api.exec_start(exec_id)
+            return self._exit_code(exec_id) == 0
+        except InfrastructureError:
+            return False
+
+    def _exit_code(self, exec_id: str) -> int:
+        """The process's exit code: the engine may need a moment after its output ends to record it."""
+        for _ in range(50):
+            with engine.translated("inspect the prober"):
+                state = self._client.api.exec_inspect(exec_id)
+            if not state.get("Running") and state.get("ExitCode") is not None:
+                return int(state["ExitCode"])
+            time.sleep(0.05)
+        return -1
+
+    def _discard(self, run: ContainerRun) -> None:
+        """Remove a prober whose batch overran or failed: the next batch gets a new container."""
+        with self._changed:
+            if self._run is run:
+                self._run = None
+        run.remove()
+
+    def close(self, settle_s: float) -> None:
+        """No more batches; those in flight get `settle_s` to end, then the container goes."""
+        with self._changed:
+            self._closed = True
+            self._changed.wait_for(lambda: self._in_flight == 0, timeout=settle_s)
+            run, self._run = self._run, None
+        if run is not None:
+            run.remove()

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from harness.errors import SandboxError
+from harness.errors import SandboxError, SubmissionPathError
 from harness.model.execution import ExecResult, Limits
 from harness.model.flags import FlagKind
 from harness.runtime import RUNTIME_PYTHON_ENV
@@ -198,15 +198,15 @@ class LocalSandbox(Sandbox):
     def _resolve(self, path: str) -> Path:
         resolved = (self.workspace / workspace_path(path)).resolve()
         if not resolved.is_relative_to(self.workspace.resolve()):
-            raise SandboxError(f"'{path}' points outside the sandbox workspace; it cannot be used.")
+            raise SubmissionPathError(f"'{path}' points outside the sandbox workspace; it cannot be used.")
         return resolved
 
     def read_file(self, path: str, max_bytes: int) -> bytes:
         target = self._resolve(path)
         if not target.is_file():
-            raise SandboxError(f"'{path}' is not a file in the sandbox.")
+            raise SubmissionPathError(f"'{path}' is not a file in the sandbox.")
         if target.stat().st_size > max_bytes:
-            raise SandboxError(f"'{path}' is larger than {max_bytes} bytes.")
+            raise SubmissionPathError(f"'{path}' is larger than {max_bytes} bytes.")
         with target.open("rb") as handle:
             return handle.read(max_bytes + 1)[:max_bytes]
 

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from string import Template
 
-from harness.content import CONTENT_ENV, PACKAGE_DIR, ExercisePaths, content_root
-from harness.errors import BadInputError
+from harness.content import CONTENT_ENV, ExercisePaths, content_root
+from harness.errors import BadInputError, ContentError
 from harness.spec.exercise import ExerciseSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
@@ -60,18 +60,16 @@ def default_title(exercise_id: str) -> str:
 
 
 def _target_root(into: Path | None) -> Path:
-    """`into`, else `$OPSDRILL_CONTENT_ROOT`, else the content opsdrill reads (a clone's, never a wheel's)."""
+    """`into`, else `$OPSDRILL_CONTENT_ROOT`, else the clone opsdrill runs from."""
     if into is not None:
         return into.resolve()
     override = os.environ.get(CONTENT_ENV)
     if override:
         return Path(override).resolve()
-    root = content_root()
-    if root == PACKAGE_DIR / "_content":
-        raise BadInputError(
-            "The bundled exercises live inside the installed package; pass --into a content folder of your own."
-        )
-    return root
+    try:
+        return content_root()
+    except ContentError:
+        raise BadInputError("There is no content folder here; pass --into a content folder of your own.") from None
 
 
 def _render(template_dir: Path, staged: Path, exercise_id: str, values: dict[str, str]) -> None:

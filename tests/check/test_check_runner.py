@@ -67,11 +67,51 @@ def test_dying_check_process_is_flagged_not_raised(toy_root: Path) -> None:
 def test_grading_timeout_stops_the_check_process(toy_root: Path) -> None:
     spec = toy_root / "exercises" / "toy" / "exercise.yaml"
     spec.write_text(spec.read_text().replace("grading_timeout_s: 60", "grading_timeout_s: 2"))
-    toy = _add_grader(toy_root, "import time\n\ndef test_slow():\n    time.sleep(60)\n", _entry("slow"))
+    slow = (
+        "import time\n\ndef wait_for_a_slow_service():\n    time.sleep(60)\n\n"
+        "def test_slow():\n    wait_for_a_slow_service()\n"
+    )
+    toy = _add_grader(toy_root, slow, _entry("slow"))
     card = grade(toy, toy.paths.solution, "local")
-    assert "grading_timeout" in [f.kind for f in card.flags]
+    flag = next(f for f in card.flags if f.kind == "grading_timeout")
+    # Where the checks were waiting when they ran out of time, for whoever has to find out why.
+    assert "waiting in wait_for_a_slow_service (test_more.py:4)" in flag.detail
     assert next(c for c in card.checks if c.id == "slow").status == "error"
     assert not card.complete
+
+
+def test_the_kits_failure_under_a_check_is_graded_again_then_flagged(toy_root: Path, tmp_path: Path) -> None:
+    """An error of the kit's own machinery says nothing of the submission: the grading runs once
+    more, and only a failure that persists reaches the scorecard, as an error that leaves it incomplete."""
+    tries = tmp_path / "tries"
+    flaky = (
+        "from pathlib import Path\nfrom harness.grading import SandboxError\n\n"
+        f"TRIES = Path({str(tries)!r})\n\n"
+        "def test_engine():\n"
+        "    TRIES.write_text(TRIES.read_text() + 'x' if TRIES.exists() else 'x')\n"
+        "    if len(TRIES.read_text()) < LIMIT:\n"
+        "        raise SandboxError('the engine went away')\n"
+    )
+    toy = _add_grader(toy_root, flaky.replace("LIMIT", "2"), _entry("engine"))
+    card = grade(toy, toy.paths.solution, "local")
+    assert tries.read_text() == "xx" and card.complete and card.flags == []
+    assert next(c for c in card.checks if c.id == "engine").status == "passed"
+
+    tries.unlink()
+    (toy_root / "graders" / "toy" / "test_more.py").write_text(flaky.replace("LIMIT", "99"))
+    card = grade(toy, toy.paths.solution, "local")
+    assert tries.read_text() == "xx", "graded twice, no more"
+    assert [(f.kind, f.detail) for f in card.flags] == [("infrastructure_error", "engine: the engine went away")]
+    assert next(c for c in card.checks if c.id == "engine").status == "error" and not card.complete
+
+
+def test_a_path_the_submission_cannot_give_fails_its_check_alone(toy_root: Path) -> None:
+    missing = "def test_output(grading):\n    grading.sandbox('read').read_file('out/nothing-here.json', 1024)\n"
+    toy = _add_grader(toy_root, missing, _entry("output"))
+    card = grade(toy, toy.paths.solution, "local")
+    check = next(c for c in card.checks if c.id == "output")
+    assert check.status == "failed" and "is not a file in the sandbox" in check.detail
+    assert card.flags == [] and card.complete
 
 
 def test_submission_pytest_config_is_never_loaded(toy: Exercise, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Unit tests of the helpers that decide scores: no process, no container, no Docker engine.
 
-Grader modules are plain files in graders/<exercise>/ (not packages, and the exercises share
-module names such as conftest), so each is loaded under a name of its own.
+Grader modules are plain files in graders/<exercise>/, or in exercises/<exercise>/checks/ for the
+helpers the public checks share (not packages, and the exercises share module names such as
+conftest), so each is loaded under a name of its own.
 """
 
 from __future__ import annotations
@@ -14,24 +15,27 @@ from types import ModuleType
 
 import pytest
 
-GRADERS = Path(__file__).resolve().parents[2] / "graders"
+REPO = Path(__file__).resolve().parents[2]
 
 LoadGrader = Callable[[str, str], ModuleType]
 
 
 def load_grader(exercise: str, name: str) -> ModuleType:
-    """graders/<exercise>/<name>.py as module `graders_<exercise>_<name>`. Its sibling imports (`from
-    churn import ...`) resolve in its own folder and are not left in sys.modules under their bare names,
-    so another exercise's module of the same name cannot be picked up instead."""
+    """<name>.py of the exercise's graders or public checks as module `graders_<exercise>_<name>`. Its
+    sibling imports (`from churn import ...`) resolve in those two folders, as in the check process,
+    and are not left in sys.modules under their bare names, so another exercise's module of the same
+    name cannot be picked up instead."""
     unique = f"graders_{exercise.replace('-', '_')}_{name}"
     if unique in sys.modules:
         return sys.modules[unique]
-    folder = GRADERS / exercise
-    spec = importlib.util.spec_from_file_location(unique, folder / f"{name}.py")
-    assert spec is not None and spec.loader is not None, f"no grader module {exercise}/{name}.py"
+    folders = [REPO / "graders" / exercise, REPO / "exercises" / exercise / "checks"]
+    found = next((folder / f"{name}.py" for folder in folders if (folder / f"{name}.py").is_file()), None)
+    assert found is not None, f"no grader module {exercise}/{name}.py"
+    spec = importlib.util.spec_from_file_location(unique, found)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     before = set(sys.modules)
-    sys.path.insert(0, str(folder))
+    sys.path[:0] = [str(folder) for folder in folders]
     sys.modules[unique] = module
     try:
         spec.loader.exec_module(module)
@@ -39,10 +43,11 @@ def load_grader(exercise: str, name: str) -> ModuleType:
         del sys.modules[unique]
         raise
     finally:
-        sys.path.remove(str(folder))
+        for folder in folders:
+            sys.path.remove(str(folder))
         for added in set(sys.modules) - before - {unique}:
             origin = getattr(sys.modules[added], "__file__", None)
-            if origin and Path(origin).resolve().parent == folder:
+            if origin and Path(origin).resolve().parent in folders:
                 del sys.modules[added]
     return module
 

@@ -90,6 +90,23 @@ def test_a_root_image_runs_as_nobody_with_only_the_kits_wheels(tmp_path: Path) -
     assert any(name.startswith("scikit_learn-") for name in data["wheels"])
 
 
+def test_an_image_whose_command_cannot_start_serves_nothing_and_raises_nothing(tmp_path: Path) -> None:
+    """A CMD naming a program the image lacks is the candidate's doing: the service never runs (each
+    request says why), it is not an error of the kit's."""
+    exercise = exercise_mod.load("manual-deploy")
+    dockerfile = 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCMD ["uvicorn-that-is-not-installed", "app:app"]\n'
+    with built(tmp_path, dockerfile) as (build, session):
+        assert build.ok and build.image, build.detail
+        options = BackendOptions(session=session, image=exercise_image(exercise.id, exercise.paths.image_dir))
+        with get_backend("docker", options).create(str(tmp_path / "project"), limits=Limits(), label="image") as box:
+            service = box.start_image_service(build.image, port=8080, uid=build.uid)
+            answer = service.send([HttpRequest("GET", "/health")])[0]
+            assert not service.running()
+            service.stop()
+    assert answer.status == 0 and answer.error.startswith("the service is not running (its command could not start")
+    assert "uvicorn-that-is-not-installed" in answer.error
+
+
 def test_a_named_user_is_asked_for_its_id(tmp_path: Path) -> None:
     dockerfile = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN useradd --uid 4321 app\nUSER app\n"
     assert _build(tmp_path, dockerfile).uid == 4321

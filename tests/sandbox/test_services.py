@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from harness import engine
 from harness import exercise as exercise_mod
 from harness.build.image import exercise_image
+from harness.errors import SandboxError
 from harness.model.execution import BackendOptions, Limits
 from harness.sandbox import get_backend
 from harness.sandbox.base import Sandbox
@@ -56,17 +59,23 @@ LIMITS = Limits(wall_s=60, memory_mb=256, pids=64, output_bytes=64 * 1024)
 SESSION = "test-services"
 
 
-@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
-def sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
+def server_box(backend: str, tmp_path: Path, label: str) -> AbstractContextManager[Sandbox]:
+    """A sandbox on `backend` (docker: the kit's image) holding the test server as serve.py."""
     image = None
-    if request.param == "docker":
+    if backend == "docker":
         exercise = exercise_mod.load("unreproducible-run")
         image = exercise_image(exercise.id, exercise.paths.image_dir)
     source = tmp_path / "src"
     source.mkdir()
     (source / "serve.py").write_text(SERVER)
-    backend = get_backend(request.param, BackendOptions(session=SESSION, image=image))
-    with backend.create(str(source), limits=LIMITS, label="service") as box:
+    return get_backend(backend, BackendOptions(session=SESSION, image=image)).create(
+        str(source), limits=LIMITS, label=label
+    )
+
+
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
+def sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
+    with server_box(request.param, tmp_path, "service") as box:
         yield box
     if request.param == "docker":
         assert engine.leftovers(engine.selector(session=SESSION)).empty
@@ -119,14 +128,7 @@ def test_dead_service_gives_no_answer(sandbox: Sandbox) -> None:
 
 @pytest.mark.docker
 def test_docker_service_has_no_address_and_no_published_port(tmp_path: Path) -> None:
-    exercise = exercise_mod.load("unreproducible-run")
-    backend = get_backend(
-        "docker", BackendOptions(session=SESSION, image=exercise_image(exercise.id, exercise.paths.image_dir))
-    )
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "serve.py").write_text(SERVER)
-    with backend.create(str(source), limits=LIMITS, label="isolated") as box:
+    with server_box("docker", tmp_path, "isolated") as box:
         service = box.start_service(["python", "serve.py"], port=8080, sink_env="ALERT_URL")
         assert service.wait_until_ready(timeout_s=30)
         container = service.container  # type: ignore[attr-defined]
@@ -142,6 +144,37 @@ def test_docker_service_has_no_address_and_no_published_port(tmp_path: Path) -> 
         assert sinks[0].attrs["Config"]["User"] == "65534:65534" and not sinks[0].attrs["NetworkSettings"].get("Ports")
         service.stop(grace_s=2)
         assert not engine.client().containers.list(all=True, filters=sink_filter)
+
+
+@pytest.mark.docker
+def test_a_prober_lost_under_a_running_service_is_the_kits_error(tmp_path: Path) -> None:
+    """The engine losing the kit's prober mid-batch says nothing of the service: the grading errs
+    instead of counting the batch as unanswered; a batch after the service stopped is unanswered."""
+    with server_box("docker", tmp_path, "lost-prober") as box:
+        service = box.start_service(["python", "serve.py"], port=8080)
+        assert service.wait_until_ready(timeout_s=30)
+        probers: dict[str, str | list[str] | bool] = {"label": ["opsdrill.role=prober", f"opsdrill.session={SESSION}"]}
+
+        def remove_the_prober() -> None:
+            """Once the batch runs in the prober (it already idles there since the readiness probes)."""
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                busy = [c for c in engine.client().containers.list(filters=probers) if c.attrs.get("ExecIDs")]
+                if busy:
+                    busy[0].remove(force=True)
+                    return
+                time.sleep(0.02)
+
+        remover = threading.Thread(target=remove_the_prober)
+        remover.start()
+        # A batch slow on purpose (requests due one after another), so the prober goes under it.
+        due = time.monotonic() + 3
+        with pytest.raises(SandboxError, match="prober could not run while the service was up"):
+            service.send([HttpRequest("GET", f"/{n}", not_before=due + n) for n in range(5)])
+        remover.join()
+        assert service.running() and service.request("GET", "/again").status == 200, "a new prober serves"
+        service.stop(grace_s=2)
+        assert service.request("GET", "/after").error == "the service is not running"
 
 
 def test_webhook_sink_receives_what_the_service_sends(sandbox: Sandbox) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from churn import Churn, answered_probabilities, first_prediction
-from conftest import DEFAULT_PORT, LOCAL_SKIP, start
+from contract import DEFAULT_PORT, LOCAL_SKIP, answered_probabilities, first_prediction, sample_customers, start
 from dockerfile import base_image_problems
 from iac import COMPOSE_FILES, K8S_GLOBS, compose_problems, k8s_problems, load_yaml_documents
 
@@ -32,9 +31,7 @@ def test_deployment_description_validates(grading: Grading) -> None:
             problems = compose_problems(documents[0] if documents else {})
         else:
             texts = [(grading.submission_file(p) or b"").decode("utf-8", "replace") for p in manifests]
-            problems = k8s_problems(
-                [d for t in texts for d in load_yaml_documents(t)], grading.params["kubernetes_version"]
-            )
+            problems = k8s_problems([d for t in texts for d in load_yaml_documents(t)])
     except yaml.YAMLError as exc:
         raise AssertionError(f"not YAML: {str(exc)[:200]}") from None
     expect_none(problems)
@@ -49,7 +46,7 @@ def test_quality_gate_accepts_the_production_model(grading: Grading) -> None:
     )
 
 
-def test_image_serves_a_prediction(grading: Grading, churn: Churn) -> None:
+def test_image_serves_a_prediction(grading: Grading) -> None:
     if grading.context.backend != "docker":
         pytest.skip(LOCAL_SKIP)
     build = grading.context.backend_options.candidate
@@ -57,7 +54,7 @@ def test_image_serves_a_prediction(grading: Grading, churn: Churn) -> None:
     box = grading.sandbox("public-serve")
     service = start(box, build, DEFAULT_PORT)
     try:
-        customers = churn.customers(5, seed=1)
+        customers = sample_customers(list(grading.kit_module("starter/features.py").CONTRACTS), 5, seed=1)
         answer = first_prediction(service, customers, grading.params)
         assert answer.status == 200, f"POST /predict on $PORT answered {describe(answer)}"
         values = answered_probabilities(answer.body, len(customers))

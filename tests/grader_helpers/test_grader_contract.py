@@ -1,4 +1,4 @@
-"""manual-deploy's churn.py: the /predict request the checks send, and how they read the answer."""
+"""manual-deploy's contract.py: the /predict request the checks send, and how they read the answer."""
 
 from __future__ import annotations
 
@@ -22,16 +22,16 @@ CUSTOMERS = [
 
 
 @pytest.fixture(scope="module")
-def churn(grader: Callable[[str, str], ModuleType]) -> ModuleType:
-    return grader("manual-deploy", "churn")
+def contract(grader: Callable[[str, str], ModuleType]) -> ModuleType:
+    return grader("manual-deploy", "contract")
 
 
 def _answer(*predictions: Any) -> bytes:
     return json.dumps({"predictions": list(predictions)}).encode()
 
 
-def test_predict_request_follows_the_contract(churn: ModuleType) -> None:
-    request = churn.predict_request(CUSTOMERS, timeout_s=3.0, repeat=5)
+def test_predict_request_follows_the_contract(contract: ModuleType) -> None:
+    request = contract.predict_request(CUSTOMERS, timeout_s=3.0, repeat=5)
     assert (request.method, request.path) == ("POST", "/predict")
     assert request.headers["Content-Type"] == "application/json"
     assert json.loads(request.body) == {"instances": CUSTOMERS}
@@ -39,11 +39,11 @@ def test_predict_request_follows_the_contract(churn: ModuleType) -> None:
     assert request.max_body >= 4 * 1024 * 1024, "a 100-customer answer must not be cut short"
 
 
-def test_valid_answers_give_their_probabilities(churn: ModuleType) -> None:
+def test_valid_answers_give_their_probabilities(contract: ModuleType) -> None:
     body = _answer({"churn": False, "probability": 0.12}, {"churn": True, "probability": 0.5})
-    assert churn.answered_probabilities(body, 2) == [0.12, 0.5]
+    assert contract.answered_probabilities(body, 2) == [0.12, 0.5]
     extra_fields = b'{"predictions": [{"churn": true, "probability": 0.93, "model": "v2"}], "version": "v2"}'
-    assert churn.answered_probabilities(extra_fields, 1) == [0.93]
+    assert contract.answered_probabilities(extra_fields, 1) == [0.93]
 
 
 @pytest.mark.parametrize(
@@ -54,15 +54,15 @@ def test_valid_answers_give_their_probabilities(churn: ModuleType) -> None:
     ids=["empty", "not-json", "not-utf8", "a-list", "wrong-key", "not-a-list", "bare-number", "no-probability",
          "no-label"],
 )  # fmt: skip
-def test_malformed_answers_say_they_break_the_contract(churn: ModuleType, body: bytes) -> None:
-    problem = churn.answered_probabilities(body, 1)
+def test_malformed_answers_say_they_break_the_contract(contract: ModuleType, body: bytes) -> None:
+    problem = contract.answered_probabilities(body, 1)
     assert isinstance(problem, str) and problem.startswith("the answer does not follow the contract (")
 
 
-def test_one_prediction_per_instance(churn: ModuleType) -> None:
+def test_one_prediction_per_instance(contract: ModuleType) -> None:
     body = _answer({"churn": False, "probability": 0.1})
-    assert churn.answered_probabilities(body, 2) == "1 predictions for 2 instances"
-    assert churn.answered_probabilities(_answer(), 1) == "0 predictions for 1 instances"
+    assert contract.answered_probabilities(body, 2) == "1 predictions for 2 instances"
+    assert contract.answered_probabilities(_answer(), 1) == "0 predictions for 1 instances"
 
 
 @pytest.mark.parametrize(
@@ -70,9 +70,9 @@ def test_one_prediction_per_instance(churn: ModuleType) -> None:
     [{"churn": False, "probability": 0.5}, {"churn": True, "probability": 0.49}, {"churn": 1, "probability": 0.9},
      {"churn": "true", "probability": 0.9}],
 )  # fmt: skip
-def test_the_label_is_probability_at_least_a_half(churn: ModuleType, prediction: dict[str, Any]) -> None:
+def test_the_label_is_probability_at_least_a_half(contract: ModuleType, prediction: dict[str, Any]) -> None:
     body = _answer({"churn": False, "probability": 0.2}, prediction)
-    assert churn.answered_probabilities(body, 2) == "`churn` must be `probability >= 0.5`"
+    assert contract.answered_probabilities(body, 2) == "`churn` must be `probability >= 0.5`"
 
 
 @pytest.mark.parametrize(
@@ -86,8 +86,8 @@ def test_the_label_is_probability_at_least_a_half(churn: ModuleType, prediction:
      b'{"predictions": [{"churn": true, "probability": true}]}'],
     ids=["nan", "infinity", "above-one", "negative", "null", "text", "boolean"],
 )  # fmt: skip
-def test_a_probability_must_be_a_finite_number_between_0_and_1(churn: ModuleType, body: bytes) -> None:
-    assert churn.answered_probabilities(body, 1) == "every `probability` must be a JSON number between 0 and 1"
+def test_a_probability_must_be_a_finite_number_between_0_and_1(contract: ModuleType, body: bytes) -> None:
+    assert contract.answered_probabilities(body, 1) == "every `probability` must be a JSON number between 0 and 1"
 
 
 def test_an_image_answering_nan_does_not_serve_the_production_model(grader: Callable[[str, str], ModuleType]) -> None:

@@ -32,17 +32,32 @@ class Traffic:
 
     def shifted(self, n: int, feature: str, add: float) -> list[Application]:
         """An abrupt shift: `feature` moved by `add` from the first request on."""
-        return [a | {feature: round(a[feature] + add, 3)} for a in self.clean(n)]
+        return [a | {feature: on_grid(feature, a[feature] + add)} for a in self.clean(n)]
 
     def ramp(self, n: int, feature: str, final_factor: float) -> list[Application]:
         """A gradual drift: `feature` scaled by a factor going linearly from 1 to `final_factor`."""
         return [
-            a | {feature: round(a[feature] * (1 + (final_factor - 1) * i / n), 2)} for i, a in enumerate(self.clean(n))
+            a | {feature: on_grid(feature, a[feature] * (1 + (final_factor - 1) * i / n))}
+            for i, a in enumerate(self.clean(n))
         ]
 
     def rescaled(self, n: int, feature: str, factor: float) -> list[Application]:
         """A unit change upstream: `feature` multiplied by `factor` (dollars to cents: 100)."""
-        return [a | {feature: round(a[feature] * factor)} for a in self.clean(n)]
+        return [a | {feature: on_grid(feature, a[feature] * factor)} for a in self.clean(n)]
+
+
+#: The generator's rounding of each decimal field, and its whole-number fields.
+GRID = {"income": 100, "loan_amount": 10, "debt_to_income": 0.001, "credit_history_years": 0.1}
+INTEGER_FIELDS = frozenset({"age", "loan_term_months", "open_accounts", "delinquencies_2y"})
+
+
+def on_grid(feature: str, value: float) -> float | int:
+    """`value` written as the generator writes `feature` (its rounding, its JSON type), so a
+    drifted request differs from a clean one in its distribution only, never in its form."""
+    if feature in INTEGER_FIELDS:
+        return round(value)
+    step = GRID[feature]
+    return float(round(round(value / step) * step, 3))
 
 
 def scoring_requests(applications: list[Application]) -> list[HttpRequest]:

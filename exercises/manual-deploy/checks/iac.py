@@ -17,6 +17,8 @@ from harness.grading import schema_errors
 
 COMPOSE_FILES = [f"{folder}{name}" for folder in ("", "deploy/")
                  for name in ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")]  # fmt: skip
+#: The Kubernetes release whose schemas manifests are validated against (the brief says 1.30).
+KUBERNETES_VERSION = "1.30.0"
 K8S_GLOBS = ["k8s/*.yaml", "k8s/*.yml", "deploy/k8s/*.yaml", "deploy/k8s/*.yml"]
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Pod"}
 
@@ -59,7 +61,7 @@ def _containers(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from pod.get("containers") or []
 
 
-def k8s_problems(documents: list[Any], version: str) -> list[str]:
+def k8s_problems(documents: list[Any], version: str = KUBERNETES_VERSION) -> list[str]:
     """Why a set of manifests is not a valid, production-ready description of the service."""
     workloads = []
     for document in documents:

@@ -15,6 +15,13 @@ from traffic import Traffic, scoring_requests
 from harness.grading import Grading
 
 EASY_SHIFT = 0.6
+#: The public replay's seed (the hidden checks replay other traffic).
+PUBLIC_SEED = 4242
+
+
+@pytest.fixture(scope="module")
+def traffic(grading: Grading) -> Traffic:
+    return Traffic(grading.kit_module("starter/datagen.py"), PUBLIC_SEED)
 
 
 @pytest.fixture(scope="module")
