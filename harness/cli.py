@@ -6,12 +6,13 @@ infrastructure) print one sentence and exit with their code; anything else is a 
 
 from __future__ import annotations
 
+import importlib
 import json
 import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Annotated, TypeVar
 
 import typer
@@ -341,6 +342,89 @@ def doctor(
         return int(ExitCode.OK)
 
     raise typer.Exit(_guard(body))
+
+
+DataDir = Annotated[Path, typer.Option("--data", help="The service's folder (its store, service.sqlite).")]
+DEFAULT_DATA = Path("opsdrill-service")
+tenant_app = typer.Typer(help="Tenants of the grading service and their API keys.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+
+
+def _service() -> ModuleType:
+    """The service package, whose libraries (FastAPI, uvicorn) come with the `service` extra."""
+    try:
+        return importlib.import_module("harness.service.commands")
+    except ImportError as exc:
+        raise BadInputError(
+            f"The grading service needs its extra ({exc.name} is missing): pip install 'opsdrill[service]'."
+        ) from None
+
+
+@app.command()
+def serve(
+    data: DataDir = DEFAULT_DATA,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")] = 2,
+    backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+) -> None:
+    """Run the grading service: HTTP API, its store in --data, and its own workers."""
+    _guard(lambda: _service().serve(data, host, port, jobs, _backend(backend)))
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="The tenant's name (a platform or team).")],
+    data: DataDir = DEFAULT_DATA,
+    max_upload_mib: Annotated[int, typer.Option(min=1, max=512, help="Largest upload, in MiB.")] = 50,
+    max_queued: Annotated[int, typer.Option(min=1, help="Jobs queued or running at once.")] = 100,
+) -> None:
+    """Create a tenant; prints its first API key and its webhook secret, once."""
+
+    def body() -> None:
+        made = _service().create_tenant(data, name, max_upload_mib * 2**20, max_queued)
+        out.print(f"tenant {terminal.safe(made.tenant.name)} ({made.tenant.id})")
+        out.print(f"api key (shown once): {made.key.token}", soft_wrap=True)
+        out.print(f"webhook secret: {made.webhook_secret}", soft_wrap=True)
+
+    _guard(body)
+
+
+@tenant_app.command("list")
+def tenant_list(data: DataDir = DEFAULT_DATA) -> None:
+    """List the tenants and their keys (ids only)."""
+
+    def body() -> None:
+        table = Table("tenant", "id", "max upload (MiB)", "max queued", "keys (live)")
+        for tenant, keys in _service().tenants(data):
+            live = [key.id for key in keys if key.revoked_at is None]
+            table.add_row(
+                tenant.name, tenant.id, str(tenant.max_upload_bytes // 2**20), str(tenant.max_queued_jobs),
+                ", ".join(live) or "none",
+            )  # fmt: skip
+        out.print(table)
+
+    _guard(body)
+
+
+@tenant_app.command("key")
+def tenant_key(tenant: Annotated[str, typer.Argument(help="Tenant name or id.")], data: DataDir = DEFAULT_DATA) -> None:
+    """Make another API key for a tenant (printed once)."""
+    _guard(lambda: out.print(f"api key (shown once): {_service().add_key(data, tenant).token}", soft_wrap=True))
+
+
+@tenant_app.command("revoke")
+def tenant_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (the 16 hex digits after odk_).")],
+    data: DataDir = DEFAULT_DATA,
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+
+    def body() -> None:
+        _service().revoke_key(data, key_id)
+        out.print(f"revoked {terminal.safe(key_id)}")
+
+    _guard(body)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

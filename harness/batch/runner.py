@@ -45,8 +45,29 @@ class BatchRun:
         return self.total - sum(count for event, count in self.counts.items() if event is not Event.STARTED)
 
 
-class _Failure(Exception):
-    """A grading the kit or the engine failed, on every attempt."""
+class GradingFailed(Exception):
+    """A grading the kit or the engine failed, on every attempt (the message says why)."""
+
+
+def grade_attempts(
+    exercise: Exercise, submission: Submission, backend: str, delays_s: Sequence[float], stop: threading.Event
+) -> Scorecard:
+    """The scorecard of the first attempt the kit and the engine did not fail, trying again after
+    each of `delays_s`; GradingFailed when every attempt failed or `stop` was set while waiting."""
+    reason = ""
+    for delay in (0.0, *delays_s):
+        if delay and stop.wait(delay):
+            break
+        try:
+            card = grade_unpacked(exercise, submission, backend)
+        except InfrastructureError as exc:
+            reason = str(exc)
+            continue
+        failed = [f.detail for f in card.flags if f.kind == FlagKind.INFRASTRUCTURE_ERROR]
+        if not failed:
+            return card
+        reason = f"the kit's machinery failed under a check ({failed[0]})"
+    raise GradingFailed(reason or "another grading failed for the same reason; the run stopped")
 
 
 class BatchRunner:
@@ -117,8 +138,8 @@ class BatchRunner:
                 self._tell(Event.REUSED, entry)
                 return
             try:
-                card = self._attempts(submission)
-            except _Failure as exc:
+                card = grade_attempts(self.exercise, submission, self.backend, self.retry_delays_s, self._stop)
+            except GradingFailed as exc:
                 # A result stored before (this content graded earlier) stays this entry's result.
                 if stored is None:
                     self.store.mark(entry, Status.INFRASTRUCTURE_ERROR, str(exc))
@@ -132,20 +153,3 @@ class BatchRunner:
             self.store.save(entry, key, card)
             self._regraded.add(key)
         self._tell(Event.GRADED, entry)
-
-    def _attempts(self, submission: Submission) -> Scorecard:
-        """The scorecard of the first attempt the kit and the engine did not fail."""
-        reason = ""
-        for delay in (0.0, *self.retry_delays_s):
-            if delay and self._stop.wait(delay):
-                break
-            try:
-                card = grade_unpacked(self.exercise, submission, self.backend)
-            except InfrastructureError as exc:
-                reason = str(exc)
-                continue
-            failed = [f.detail for f in card.flags if f.kind == FlagKind.INFRASTRUCTURE_ERROR]
-            if not failed:
-                return card
-            reason = f"the kit's machinery failed under a check ({failed[0]})"
-        raise _Failure(reason or "another grading of this batch failed for the same reason; the run stopped")

@@ -1,0 +1,21 @@
+"""`opsdrill serve`: the grading service for hiring platforms (HTTP API, tenants, webhooks).
+
+The embedded default keeps everything in one folder (`service.sqlite`: tenants, keys, jobs with
+their uploads and results, webhook deliveries) and grades with worker threads of its own process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.service.db import SqliteDatabase
+from harness.service.store import SCHEMA, ServiceStore
+
+STORE_FILE = "service.sqlite"
+#: A tenant's limits unless its creator says otherwise.
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 2**20
+DEFAULT_MAX_QUEUED_JOBS = 100
+
+
+def open_store(data_dir: Path) -> ServiceStore:
+    return ServiceStore(SqliteDatabase(data_dir / STORE_FILE, SCHEMA))

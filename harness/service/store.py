@@ -1,0 +1,349 @@
+"""The grading service's store: tenants, API keys, jobs (with their uploads and results) and webhook
+deliveries, on any `Database`.
+
+Every change is one transaction: a job's result and its webhook delivery are committed together,
+so a result is never stored without its notification being owed, and a process killed at any
+point leaves each job either as it was or wholly done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from harness.errors import BadInputError
+from harness.model.jobs import ACTIVE_STATUSES, FINAL_STATUSES, ApiKey, Job, JobStatus, Tenant
+from harness.model.results import ResultKey
+from harness.model.scorecard import Scorecard
+from harness.service import keys
+from harness.service.db import Database, Row
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenants (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, webhook_secret TEXT NOT NULL,
+    max_upload_bytes BIGINT NOT NULL, max_queued_jobs INTEGER NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), secret_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL, revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS uploads (sha256 TEXT PRIMARY KEY, data BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants (id), exercise_id TEXT NOT NULL,
+    filename TEXT NOT NULL, upload_sha256 TEXT NOT NULL REFERENCES uploads (sha256), idempotency_key TEXT,
+    webhook_url TEXT, status TEXT NOT NULL, reason TEXT NOT NULL, attempts INTEGER NOT NULL,
+    infrastructure_failures INTEGER NOT NULL DEFAULT 0,
+    submission_sha256 TEXT, exercise_version TEXT, rubric_sha256 TEXT, scorecard TEXT,
+    percent DOUBLE PRECISION, duration_s DOUBLE PRECISION, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    UNIQUE (tenant_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS jobs_by_result ON jobs (tenant_id, submission_sha256, exercise_id);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY, job_id TEXT NOT NULL REFERENCES jobs (id), url TEXT NOT NULL, body TEXT NOT NULL,
+    attempts INTEGER NOT NULL, next_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, last_error TEXT NOT NULL,
+    delivered_at TEXT
+);
+"""
+
+_JOB_COLUMNS = (
+    "id, tenant_id, exercise_id, filename, upload_sha256, idempotency_key, webhook_url, status, reason, "
+    "attempts, percent, duration_s, created_at, updated_at"
+)
+_TENANT_COLUMNS = "id, name, max_upload_bytes, max_queued_jobs, created_at"
+
+
+class ConflictError(BadInputError):
+    """An idempotency key already used for another upload or exercise."""
+
+
+class LimitError(BadInputError):
+    """A tenant's limit on queued jobs is reached."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    job_id: str
+    tenant_id: str
+    url: str
+    body: str
+    attempts: int
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _job(row: Row) -> Job:
+    names = [name.strip() for name in _JOB_COLUMNS.split(",")]
+    return Job.model_validate(dict(zip(names, row, strict=True)))
+
+
+def _tenant(row: Row) -> Tenant:
+    names = [name.strip() for name in _TENANT_COLUMNS.split(",")]
+    return Tenant.model_validate(dict(zip(names, row, strict=True)))
+
+
+class ServiceStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Tenants and keys ------------------------------------------------------------------------------
+
+    def create_tenant(self, name: str, max_upload_bytes: int, max_queued_jobs: int) -> Tenant:
+        tenant = Tenant(
+            id=secrets.token_hex(8), name=name, max_upload_bytes=max_upload_bytes,
+            max_queued_jobs=max_queued_jobs, created_at=now(),
+        )  # fmt: skip
+        with self.db.transaction() as cur:
+            if cur.execute("SELECT 1 FROM tenants WHERE name = ?", (name,)):
+                raise BadInputError(f"A tenant named '{name}' exists already; choose another name.")
+            cur.execute(
+                f"INSERT INTO tenants ({_TENANT_COLUMNS}, webhook_secret) VALUES (?, ?, ?, ?, ?, ?)",
+                (tenant.id, name, max_upload_bytes, max_queued_jobs, tenant.created_at, keys.new_webhook_secret()),
+            )
+        return tenant
+
+    def tenants(self) -> list[Tenant]:
+        with self.db.transaction() as cur:
+            return [_tenant(row) for row in cur.execute(f"SELECT {_TENANT_COLUMNS} FROM tenants ORDER BY created_at")]
+
+    def find_tenant(self, name_or_id: str) -> Tenant:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE id = ? OR name = ?", (name_or_id, name_or_id)
+            )
+        if not rows:
+            raise BadInputError(f"No tenant is named '{name_or_id}' or has that id; see `opsdrill tenant list`.")
+        return _tenant(rows[0])
+
+    def webhook_secret(self, tenant_id: str) -> str:
+        with self.db.transaction() as cur:
+            return str(cur.execute("SELECT webhook_secret FROM tenants WHERE id = ?", (tenant_id,))[0][0])
+
+    def add_key(self, tenant_id: str) -> keys.NewKey:
+        made = keys.new_key()
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO api_keys (id, tenant_id, secret_sha256, created_at) VALUES (?, ?, ?, ?)",
+                (made.id, tenant_id, made.secret_sha256, now()),
+            )
+        return made
+
+    def keys(self, tenant_id: str) -> list[ApiKey]:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT id, tenant_id, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at",
+                (tenant_id,),
+            )
+        return [ApiKey(id=row[0], tenant_id=row[1], created_at=row[2], revoked_at=row[3]) for row in rows]
+
+    def revoke_key(self, key_id: str) -> None:
+        with self.db.transaction() as cur:
+            if not cur.execute("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)):
+                raise BadInputError(f"No API key has the id '{key_id}'; see `opsdrill tenant keys`.")
+            cur.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now(), key_id))
+
+    def authenticate(self, token: str) -> Tenant | None:
+        """The tenant whose live key `token` is, else None."""
+        parsed = keys.parse(token)
+        if parsed is None:
+            return None
+        key_id, given = parsed
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                f"SELECT k.secret_sha256, {', '.join('t.' + c.strip() for c in _TENANT_COLUMNS.split(','))} "
+                "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ? AND k.revoked_at IS NULL",
+                (key_id,),
+            )
+        if not rows or not keys.same(rows[0][0], given):
+            return None
+        return _tenant(rows[0][1:])
+
+    # Jobs ------------------------------------------------------------------------------------------
+
+    def submit(
+        self, tenant: Tenant, exercise_id: str, filename: str, data: bytes, *,
+        idempotency_key: str | None = None, webhook_url: str | None = None,
+    ) -> tuple[Job, bool]:  # fmt: skip
+        """Queue a job for the upload `data`; (the job, True), or (the earlier job, False) when
+        `idempotency_key` was used before for the same upload and exercise."""
+        upload_sha256 = hashlib.sha256(data).hexdigest()
+        stamp = now()
+        job = Job(
+            id=secrets.token_hex(12), tenant_id=tenant.id, exercise_id=exercise_id, filename=filename,
+            upload_sha256=upload_sha256, idempotency_key=idempotency_key, webhook_url=webhook_url,
+            status=JobStatus.QUEUED, created_at=stamp, updated_at=stamp,
+        )  # fmt: skip
+        with self.db.transaction() as cur:
+            if idempotency_key is not None:
+                rows = cur.execute(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?",
+                    (tenant.id, idempotency_key),
+                )
+                if rows:
+                    earlier = _job(rows[0])
+                    if (earlier.upload_sha256, earlier.exercise_id) != (upload_sha256, exercise_id):
+                        raise ConflictError(
+                            f"The idempotency key '{idempotency_key}' was used for another upload or exercise; "
+                            "use a new key for a new submission."
+                        )
+                    return earlier, False
+            active = cur.execute(
+                "SELECT COUNT(*) FROM jobs WHERE tenant_id = ? AND status IN (?, ?)",
+                (tenant.id, *sorted(ACTIVE_STATUSES)),
+            )[0][0]
+            if active >= tenant.max_queued_jobs:
+                raise LimitError(
+                    f"{active} of this tenant's jobs are queued or running, its limit; submit again when one finishes."
+                )
+            cur.execute(
+                "INSERT INTO uploads (sha256, data) VALUES (?, ?) ON CONFLICT DO NOTHING", (upload_sha256, data)
+            )
+            cur.execute(
+                "INSERT INTO jobs (id, tenant_id, exercise_id, filename, upload_sha256, idempotency_key, webhook_url, "
+                "status, reason, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, ?)",
+                (job.id, tenant.id, exercise_id, filename, upload_sha256, idempotency_key, webhook_url,
+                 job.status.value, stamp, stamp),
+            )  # fmt: skip
+        return job, True
+
+    def job(self, tenant_id: str, job_id: str) -> Job | None:
+        with self.db.transaction() as cur:
+            rows = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? AND tenant_id = ?", (job_id, tenant_id))
+        return _job(rows[0]) if rows else None
+
+    def jobs(self, tenant_id: str, limit: int = 100, offset: int = 0) -> list[Job]:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE tenant_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?",
+                (tenant_id, limit, offset),
+            )
+        return [_job(row) for row in rows]
+
+    def scorecard(self, tenant_id: str, job_id: str) -> Scorecard | None:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT scorecard FROM jobs WHERE id = ? AND tenant_id = ? AND status = ?",
+                (job_id, tenant_id, JobStatus.GRADED.value),
+            )
+        return Scorecard.model_validate_json(rows[0][0]) if rows else None
+
+    def claim(self, job_id: str) -> tuple[Job, bytes] | None:
+        """Start a grading of `job_id` (with its upload), unless it is final already: a job handed
+        over again after its worker died is graded again, a finished one never."""
+        with self.db.transaction() as cur:
+            rows = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+            if not rows or _job(rows[0]).status in FINAL_STATUSES:
+                return None
+            cur.execute(
+                "UPDATE jobs SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                (JobStatus.RUNNING.value, now(), job_id),
+            )
+            job = _job(cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))[0])
+            data = cur.execute("SELECT data FROM uploads WHERE sha256 = ?", (job.upload_sha256,))[0][0]
+        return job, bytes(data)
+
+    def reusable(self, tenant_id: str, key: ResultKey) -> Scorecard | None:
+        """A result this tenant already has for the same content, exercise version and rubric."""
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT scorecard FROM jobs WHERE tenant_id = ? AND submission_sha256 = ? AND exercise_id = ? "
+                "AND exercise_version = ? AND rubric_sha256 = ? AND status = ? LIMIT 1",
+                (tenant_id, key.submission_sha256, key.exercise_id, key.exercise_version, key.rubric_sha256,
+                 JobStatus.GRADED.value),
+            )  # fmt: skip
+        return Scorecard.model_validate_json(rows[0][0]) if rows else None
+
+    def finish(
+        self, job_id: str, status: JobStatus, *, reason: str = "", key: ResultKey | None = None,
+        card: Scorecard | None = None,
+    ) -> Job:  # fmt: skip
+        """Record how `job_id` ended and, when it has a webhook and ended for good, owe its delivery."""
+        keyed = (key.submission_sha256, key.exercise_version, key.rubric_sha256) if key else (None, None, None)
+        percent = card.total.percent if card else None
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE jobs SET status = ?, reason = ?, submission_sha256 = ?, exercise_version = ?, "
+                "rubric_sha256 = ?, scorecard = ?, percent = ?, duration_s = ?, updated_at = ?, "
+                "infrastructure_failures = infrastructure_failures + ? WHERE id = ?",
+                (status.value, reason, *keyed, card.model_dump_json() if card else None, percent,
+                 card.duration_s if card else None, now(), int(status is JobStatus.INFRASTRUCTURE_ERROR), job_id),
+            )  # fmt: skip
+            job = _job(cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))[0])
+            if job.webhook_url and status in FINAL_STATUSES:
+                body = notification(job, card)
+                cur.execute(
+                    "INSERT INTO deliveries (id, job_id, url, body, attempts, next_at, state, last_error) "
+                    "VALUES (?, ?, ?, ?, 0, ?, 'pending', '')",
+                    (secrets.token_hex(12), job_id, job.webhook_url, body, time.time()),
+                )
+        return job
+
+    def unfinished(self) -> list[str]:
+        """Jobs queued, running or failed by the kit, oldest first: what a restarted service grades."""
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT id FROM jobs WHERE status NOT IN (?, ?) ORDER BY created_at, id", tuple(sorted(FINAL_STATUSES))
+            )
+        return [str(row[0]) for row in rows]
+
+    def counts(self) -> dict[JobStatus, int]:
+        with self.db.transaction() as cur:
+            rows = cur.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        found = {JobStatus(status): int(count) for status, count in rows}
+        return {status: found.get(status, 0) for status in JobStatus}
+
+    def infrastructure_failures(self) -> int:
+        """Gradings the kit or the engine failed, every attempt, over the store's life."""
+        with self.db.transaction() as cur:
+            return int(cur.execute("SELECT COALESCE(SUM(infrastructure_failures), 0) FROM jobs")[0][0])
+
+    def durations(self) -> list[float]:
+        with self.db.transaction() as cur:
+            rows = cur.execute("SELECT duration_s FROM jobs WHERE duration_s IS NOT NULL")
+        return [float(row[0]) for row in rows]
+
+    # Webhook deliveries ----------------------------------------------------------------------------
+
+    def due_deliveries(self, limit: int = 20) -> list[Delivery]:
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT d.id, d.job_id, j.tenant_id, d.url, d.body, d.attempts FROM deliveries d "
+                "JOIN jobs j ON j.id = d.job_id WHERE d.state = 'pending' AND d.next_at <= ? "
+                "ORDER BY d.next_at LIMIT ?",
+                (time.time(), limit),
+            )
+        return [Delivery(*row) for row in rows]
+
+    def delivered(self, delivery_id: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE deliveries SET state = 'delivered', delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
+                (now(), delivery_id),
+            )
+
+    def retry_delivery(self, delivery_id: str, error: str, next_at: float | None) -> None:
+        """Record a failed attempt; try again at `next_at`, or never (None: given up)."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_at = ?, state = ? WHERE id = ?",
+                (error[:500], next_at or time.time(), "pending" if next_at else "abandoned", delivery_id),
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def notification(job: Job, card: Scorecard | None) -> str:
+    """A webhook's body: the job, its outcome and its scores (no candidate-written text)."""
+    return json.dumps({
+        "job_id": job.id, "exercise_id": job.exercise_id, "status": job.status.value,
+        "idempotency_key": job.idempotency_key, "percent": card.total.percent if card else None,
+        "maturity_level": card.maturity_level if card else None, "complete": card.complete if card else None,
+        "reason": job.reason,
+    }, sort_keys=True)  # fmt: skip
