@@ -135,8 +135,7 @@ def test_a_bad_upload_gets_one_sentence_and_queues_nothing(service: LiveService,
     for code, send in cases:
         answer = send()
         assert answer.status_code == code, answer.text
-        if code != 422 or isinstance(answer.json()["detail"], str):
-            _sentence(answer)
+        _sentence(answer)
     assert service.call("GET", "/v1/submissions").json() == []
 
 
@@ -271,7 +270,6 @@ def test_the_embedded_default_grades_with_one_command_and_resumes_after_a_kill(
     assert graded.returncode == 0, graded.stderr
     expected = json.loads((tmp_path / "cli" / "scorecard.json").read_text())
     assert job["status"] == "graded" and card["total"] == expected["total"]
-    assert card["checks"] == [dict(c, duration_s=c["duration_s"]) for c in card["checks"]]
     assert [c["status"] for c in card["checks"]] == [c["status"] for c in expected["checks"]]
     logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert any(line.get("job_id") == job_id and line["message"] == "grading ended" for line in logged)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.service.db import SqliteDatabase
 from harness.service.store import SCHEMA, ServiceStore
+from harness.store.db import SqliteDatabase
 
 STORE_FILE = "service.sqlite"
 #: A tenant's limits unless its creator says otherwise.
@@ -18,4 +18,4 @@ DEFAULT_MAX_QUEUED_JOBS = 100
 
 
 def open_store(data_dir: Path) -> ServiceStore:
-    return ServiceStore(SqliteDatabase(data_dir / STORE_FILE, SCHEMA))
+    return ServiceStore(SqliteDatabase(data_dir / STORE_FILE, SCHEMA, "the service's store"))

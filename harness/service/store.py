@@ -20,7 +20,7 @@ from harness.model.jobs import ACTIVE_STATUSES, FINAL_STATUSES, ApiKey, Job, Job
 from harness.model.results import ResultKey
 from harness.model.scorecard import Scorecard
 from harness.service import keys
-from harness.service.db import Database, Row
+from harness.store.db import Database, Row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
@@ -78,14 +78,16 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+_JOB_FIELDS = [name.strip() for name in _JOB_COLUMNS.split(",")]
+_TENANT_FIELDS = [name.strip() for name in _TENANT_COLUMNS.split(",")]
+
+
 def _job(row: Row) -> Job:
-    names = [name.strip() for name in _JOB_COLUMNS.split(",")]
-    return Job.model_validate(dict(zip(names, row, strict=True)))
+    return Job.model_validate(dict(zip(_JOB_FIELDS, row, strict=True)))
 
 
 def _tenant(row: Row) -> Tenant:
-    names = [name.strip() for name in _TENANT_COLUMNS.split(",")]
-    return Tenant.model_validate(dict(zip(names, row, strict=True)))
+    return Tenant.model_validate(dict(zip(_TENANT_FIELDS, row, strict=True)))
 
 
 class ServiceStore:
@@ -156,7 +158,7 @@ class ServiceStore:
         key_id, given = parsed
         with self.db.transaction() as cur:
             rows = cur.execute(
-                f"SELECT k.secret_sha256, {', '.join('t.' + c.strip() for c in _TENANT_COLUMNS.split(','))} "
+                f"SELECT k.secret_sha256, {', '.join('t.' + name for name in _TENANT_FIELDS)} "
                 "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ? AND k.revoked_at IS NULL",
                 (key_id,),
             )

@@ -7,14 +7,13 @@ point loses at most the gradings in flight. One connection serves the batch's th
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.errors import BadInputError
 from harness.model.results import Entry, EntryResult, ResultKey, Status
 from harness.model.scorecard import Scorecard
+from harness.store.db import Row, SqliteDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,8 +29,6 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE TABLE IF NOT EXISTS fingerprints (candidate_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 """
-#: Seconds a write waits for another process's lock (a second batch on the same folder) before failing.
-BUSY_TIMEOUT_S = 30
 
 
 def _now() -> str:
@@ -41,31 +38,20 @@ def _now() -> str:
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise BadInputError(f"{path} cannot serve as a results store ({exc}).") from exc
-        self._lock = threading.Lock()
+        self._db = SqliteDatabase(path, SCHEMA, "a results store")
 
     def _write(self, *statements: tuple[str, tuple[object, ...]]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, args in statements:
-                    self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._db.transaction() as cur:
+            for sql, args in statements:
+                cur.execute(sql, args)
+
+    def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[Row]:
+        with self._db.transaction() as cur:
+            return cur.execute(sql, args)
 
     def exercise(self) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE name = 'exercise_id'").fetchone()
-        return str(row[0]) if row else None
+        rows = self._read("SELECT value FROM meta WHERE name = 'exercise_id'")
+        return str(rows[0][0]) if rows else None
 
     def claim(self, exercise_id: str) -> None:
         held = self.exercise()
@@ -79,13 +65,12 @@ class SqliteStore:
             )
 
     def result(self, key: ResultKey) -> Scorecard | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT scorecard FROM results WHERE submission_sha256 = ? AND exercise_id = ? "
-                "AND exercise_version = ? AND rubric_sha256 = ?",
-                _key_args(key),
-            ).fetchone()
-        return Scorecard.model_validate_json(row[0]) if row else None
+        rows = self._read(
+            "SELECT scorecard FROM results WHERE submission_sha256 = ? AND exercise_id = ? "
+            "AND exercise_version = ? AND rubric_sha256 = ?",
+            _key_args(key),
+        )
+        return Scorecard.model_validate_json(rows[0][0]) if rows else None
 
     def save(self, entry: Entry, key: ResultKey, scorecard: Scorecard) -> None:
         self._write(
@@ -103,17 +88,15 @@ class SqliteStore:
         self._write(("INSERT OR REPLACE INTO fingerprints VALUES (?, ?)", (candidate_id, fingerprint)))
 
     def fingerprints(self) -> dict[str, str]:
-        with self._lock:
-            rows = self._db.execute("SELECT candidate_id, fingerprint FROM fingerprints").fetchall()
+        rows = self._read("SELECT candidate_id, fingerprint FROM fingerprints")
         return {str(candidate): str(data) for candidate, data in rows}
 
     def entries(self) -> list[EntryResult]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT e.candidate_id, e.source, e.status, e.reason, e.updated_at, r.scorecard FROM entries e "
-                "LEFT JOIN results r USING (submission_sha256, exercise_id, exercise_version, rubric_sha256) "
-                "ORDER BY e.rowid"
-            ).fetchall()
+        rows = self._read(
+            "SELECT e.candidate_id, e.source, e.status, e.reason, e.updated_at, r.scorecard FROM entries e "
+            "LEFT JOIN results r USING (submission_sha256, exercise_id, exercise_version, rubric_sha256) "
+            "ORDER BY e.rowid"
+        )
         return [
             EntryResult(
                 entry=Entry(candidate_id=candidate, source=source),
@@ -126,8 +109,7 @@ class SqliteStore:
         ]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 def _key_args(key: ResultKey) -> tuple[str, str, str, str]:

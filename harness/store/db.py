@@ -1,6 +1,6 @@
-"""The SQL databases the service's store runs on. The store's SQL is written once, with `?`
-placeholders and types both databases read; a database only says how it connects, how it writes
-in one transaction, and how its placeholders look."""
+"""The SQL databases the stores run on. A store's SQL is written once, with `?` placeholders and
+types SQLite and PostgreSQL both read; a database only says how it connects and how it runs
+statements in one transaction."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class _SqliteCursor:
 class SqliteDatabase:
     """One SQLite file in write-ahead-log mode; one connection, used by one thread at a time."""
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, role: str) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +50,7 @@ class SqliteDatabase:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(schema.replace("BYTEA", "BLOB"))
         except (sqlite3.Error, OSError) as exc:
-            raise BadInputError(f"{path} cannot serve as the service's store ({exc}).") from exc
+            raise BadInputError(f"{path} cannot serve as {role} ({exc}).") from exc
         self._lock = threading.Lock()
 
     @contextmanager
