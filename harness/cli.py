@@ -346,6 +346,15 @@ def doctor(
 
 DataDir = Annotated[Path, typer.Option("--data", help="The service's folder (its store, service.sqlite).")]
 DEFAULT_DATA = Path("opsdrill-service")
+StoreUrl = Annotated[
+    str | None,
+    typer.Option("--store", envvar="OPSDRILL_STORE", help="postgresql://... : the store in PostgreSQL, not in --data."),
+]
+Broker = Annotated[
+    str | None, typer.Option("--broker", envvar="OPSDRILL_BROKER", help="redis://... : the Celery broker.")
+]
+Jobs = Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")]
+BackendName = Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")]
 tenant_app = typer.Typer(help="Tenants of the grading service and their API keys.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 
@@ -363,26 +372,48 @@ def _service() -> ModuleType:
 @app.command()
 def serve(
     data: DataDir = DEFAULT_DATA,
+    store: StoreUrl = None,
+    broker: Broker = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
-    jobs: Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")] = 2,
-    backend: Annotated[str | None, typer.Option(help="docker or local (default: docker when available).")] = None,
+    jobs: Jobs = 2,
+    backend: BackendName = None,
 ) -> None:
-    """Run the grading service: HTTP API, its store in --data, and its own workers."""
-    _guard(lambda: _service().serve(data, host, port, jobs, _backend(backend)))
+    """Run the grading service: HTTP API and store, with its own workers (or, given --broker, the
+    `opsdrill worker` processes behind it)."""
+    _guard(lambda: _service().serve(data, store, broker, host, port, jobs, None if broker else _backend(backend)))
+
+
+@app.command()
+def worker(
+    broker: Broker = None,
+    store: StoreUrl = None,
+    data: DataDir = DEFAULT_DATA,
+    jobs: Jobs = 2,
+    backend: BackendName = None,
+) -> None:
+    """A scale-out worker: grade jobs from --broker into --store, with this host's engine."""
+
+    def body() -> None:
+        if not broker or not store:
+            raise BadInputError("A worker needs --broker redis://... and --store postgresql://... (the service's).")
+        _service().worker(data, store, broker, jobs, _backend(backend))
+
+    _guard(body)
 
 
 @tenant_app.command("create")
 def tenant_create(
     name: Annotated[str, typer.Argument(help="The tenant's name (a platform or team).")],
     data: DataDir = DEFAULT_DATA,
+    store: StoreUrl = None,
     max_upload_mib: Annotated[int, typer.Option(min=1, max=512, help="Largest upload, in MiB.")] = 50,
     max_queued: Annotated[int, typer.Option(min=1, help="Jobs queued or running at once.")] = 100,
 ) -> None:
     """Create a tenant; prints its first API key and its webhook secret, once."""
 
     def body() -> None:
-        made = _service().create_tenant(data, name, max_upload_mib * 2**20, max_queued)
+        made = _service().create_tenant(data, store, name, max_upload_mib * 2**20, max_queued)
         out.print(f"tenant {terminal.safe(made.tenant.name)} ({made.tenant.id})")
         out.print(f"api key (shown once): {made.key.token}", soft_wrap=True)
         out.print(f"webhook secret: {made.webhook_secret}", soft_wrap=True)
@@ -391,12 +422,12 @@ def tenant_create(
 
 
 @tenant_app.command("list")
-def tenant_list(data: DataDir = DEFAULT_DATA) -> None:
+def tenant_list(data: DataDir = DEFAULT_DATA, store: StoreUrl = None) -> None:
     """List the tenants and their keys (ids only)."""
 
     def body() -> None:
         table = Table("tenant", "id", "max upload (MiB)", "max queued", "keys (live)")
-        for tenant, keys in _service().tenants(data):
+        for tenant, keys in _service().tenants(data, store):
             live = [key.id for key in keys if key.revoked_at is None]
             table.add_row(
                 tenant.name, tenant.id, str(tenant.max_upload_bytes // 2**20), str(tenant.max_queued_jobs),
@@ -408,20 +439,25 @@ def tenant_list(data: DataDir = DEFAULT_DATA) -> None:
 
 
 @tenant_app.command("key")
-def tenant_key(tenant: Annotated[str, typer.Argument(help="Tenant name or id.")], data: DataDir = DEFAULT_DATA) -> None:
+def tenant_key(
+    tenant: Annotated[str, typer.Argument(help="Tenant name or id.")],
+    data: DataDir = DEFAULT_DATA,
+    store: StoreUrl = None,
+) -> None:
     """Make another API key for a tenant (printed once)."""
-    _guard(lambda: out.print(f"api key (shown once): {_service().add_key(data, tenant).token}", soft_wrap=True))
+    _guard(lambda: out.print(f"api key (shown once): {_service().add_key(data, store, tenant).token}", soft_wrap=True))
 
 
 @tenant_app.command("revoke")
 def tenant_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (the 16 hex digits after odk_).")],
     data: DataDir = DEFAULT_DATA,
+    store: StoreUrl = None,
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
 
     def body() -> None:
-        _service().revoke_key(data, key_id)
+        _service().revoke_key(data, store, key_id)
         out.print(f"revoked {terminal.safe(key_id)}")
 
     _guard(body)

@@ -29,6 +29,7 @@ from harness.model.results import Entry, EntryResult, Status
 from harness.model.scorecard import Scorecard
 from harness.report import gradescope, html, junit, markdown
 from harness.service import metrics
+from harness.service.dispatch import Dispatcher
 from harness.service.store import ConflictError, LimitError, ServiceStore
 from harness.service.webhooks import Deliverer
 from harness.service.worker import JobQueue
@@ -113,11 +114,14 @@ def create_app(
     store: ServiceStore, queue: JobQueue, *, deliverer: Deliverer | None = None,
     exercises: Callable[[], list[str]] = exercise_ids,
 ) -> FastAPI:  # fmt: skip
-    """The API over `store`, handing jobs to `queue` (started and stopped with the app)."""
+    """The API over `store`, its dispatcher handing jobs to `queue` (all started and stopped with
+    the app)."""
+    dispatcher = Dispatcher(store, queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         queue.start()
+        dispatcher.start()
         if deliverer is not None:
             deliverer.start()
         try:
@@ -125,6 +129,7 @@ def create_app(
         finally:
             if deliverer is not None:
                 deliverer.stop()
+            dispatcher.stop()
             queue.stop()
 
     app = FastAPI(
@@ -172,7 +177,7 @@ def create_app(
             store.counts()
         except Exception as exc:
             raise _fail(503, f"The store does not answer ({type(exc).__name__}).") from None
-        if not queue.ready():
+        if not queue.ready() or not dispatcher.alive():
             raise _fail(503, "No worker is taking jobs.")
         return {"status": "ready"}
 
@@ -229,7 +234,7 @@ def create_app(
         except LimitError as exc:
             raise _fail(429, str(exc)) from None
         if created:
-            queue.enqueue(job.id)
+            dispatcher.poke()
         else:
             response.status_code = 200
         return job

@@ -4,6 +4,10 @@ deliveries, on any `Database`.
 Every change is one transaction: a job's result and its webhook delivery are committed together,
 so a result is never stored without its notification being owed, and a process killed at any
 point leaves each job either as it was or wholly done.
+
+The store, not the queue, says who grades a job: a worker claims it with a lease it renews while
+grading, and only the lease's holder may store the result. A job whose lease ran out (its worker
+died) is queued again; a queue that delivers a job twice makes the second delivery a no-op.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from harness.model.jobs import ACTIVE_STATUSES, FINAL_STATUSES, ApiKey, Job, Job
 from harness.model.results import ResultKey
 from harness.model.scorecard import Scorecard
 from harness.service import keys
-from harness.store.db import Database, Row
+from harness.store.db import Cursor, Database, Row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
@@ -39,9 +43,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     infrastructure_failures INTEGER NOT NULL DEFAULT 0,
     submission_sha256 TEXT, exercise_version TEXT, rubric_sha256 TEXT, scorecard TEXT,
     percent DOUBLE PRECISION, duration_s DOUBLE PRECISION, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    holder TEXT, lease_until DOUBLE PRECISION, sent_at DOUBLE PRECISION,
     UNIQUE (tenant_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_result ON jobs (tenant_id, submission_sha256, exercise_id);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 CREATE TABLE IF NOT EXISTS deliveries (
     id TEXT PRIMARY KEY, job_id TEXT NOT NULL REFERENCES jobs (id), url TEXT NOT NULL, body TEXT NOT NULL,
     attempts INTEGER NOT NULL, next_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, last_error TEXT NOT NULL,
@@ -84,6 +90,26 @@ _TENANT_FIELDS = [name.strip() for name in _TENANT_COLUMNS.split(",")]
 
 def _job(row: Row) -> Job:
     return Job.model_validate(dict(zip(_JOB_FIELDS, row, strict=True)))
+
+
+def _earlier(cur: Cursor, job: Job) -> Job | None:
+    """The job its tenant already sent with `job`'s idempotency key, if any: the same upload for
+    the same exercise, or a ConflictError."""
+    if job.idempotency_key is None:
+        return None
+    rows = cur.execute(
+        f"SELECT {_JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?",
+        (job.tenant_id, job.idempotency_key),
+    )
+    if not rows:
+        return None
+    earlier = _job(rows[0])
+    if (earlier.upload_sha256, earlier.exercise_id) != (job.upload_sha256, job.exercise_id):
+        raise ConflictError(
+            f"The idempotency key '{job.idempotency_key}' was used for another upload or exercise; "
+            "use a new key for a new submission."
+        )
+    return earlier
 
 
 def _tenant(row: Row) -> Tenant:
@@ -182,19 +208,9 @@ class ServiceStore:
             status=JobStatus.QUEUED, created_at=stamp, updated_at=stamp,
         )  # fmt: skip
         with self.db.transaction() as cur:
-            if idempotency_key is not None:
-                rows = cur.execute(
-                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?",
-                    (tenant.id, idempotency_key),
-                )
-                if rows:
-                    earlier = _job(rows[0])
-                    if (earlier.upload_sha256, earlier.exercise_id) != (upload_sha256, exercise_id):
-                        raise ConflictError(
-                            f"The idempotency key '{idempotency_key}' was used for another upload or exercise; "
-                            "use a new key for a new submission."
-                        )
-                    return earlier, False
+            earlier = _earlier(cur, job)
+            if earlier is not None:
+                return earlier, False
             active = cur.execute(
                 "SELECT COUNT(*) FROM jobs WHERE tenant_id = ? AND status IN (?, ?)",
                 (tenant.id, *sorted(ACTIVE_STATUSES)),
@@ -206,12 +222,16 @@ class ServiceStore:
             cur.execute(
                 "INSERT INTO uploads (sha256, data) VALUES (?, ?) ON CONFLICT DO NOTHING", (upload_sha256, data)
             )
-            cur.execute(
+            inserted = cur.execute(
                 "INSERT INTO jobs (id, tenant_id, exercise_id, filename, upload_sha256, idempotency_key, webhook_url, "
-                "status, reason, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, ?)",
+                "status, reason, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, ?) "
+                "ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
                 (job.id, tenant.id, exercise_id, filename, upload_sha256, idempotency_key, webhook_url,
                  job.status.value, stamp, stamp),
             )  # fmt: skip
+            if not inserted:
+                # A request with the same key committed while this one ran (PostgreSQL, several APIs).
+                return _earlier(cur, job) or job, False
         return job, True
 
     def job(self, tenant_id: str, job_id: str) -> Job | None:
@@ -235,20 +255,31 @@ class ServiceStore:
             )
         return Scorecard.model_validate_json(rows[0][0]) if rows else None
 
-    def claim(self, job_id: str) -> tuple[Job, bytes] | None:
-        """Start a grading of `job_id` (with its upload), unless it is final already: a job handed
-        over again after its worker died is graded again, a finished one never."""
+    def claim(self, job_id: str, holder: str, lease_s: float) -> tuple[Job, bytes] | None:
+        """Start a grading of `job_id` (with its upload) for `holder`, leased for `lease_s` seconds;
+        None when it is final already or another holder's lease on it is live."""
+        stamp = time.time()
         with self.db.transaction() as cur:
-            rows = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
-            if not rows or _job(rows[0]).status in FINAL_STATUSES:
+            rows = cur.execute(
+                f"UPDATE jobs SET status = ?, attempts = attempts + 1, holder = ?, lease_until = ?, updated_at = ? "
+                f"WHERE id = ? AND status NOT IN (?, ?) AND NOT (status = ? AND COALESCE(lease_until, 0) > ?) "
+                f"RETURNING {_JOB_COLUMNS}",
+                (JobStatus.RUNNING.value, holder, stamp + lease_s, now(), job_id, *sorted(FINAL_STATUSES),
+                 JobStatus.RUNNING.value, stamp),
+            )  # fmt: skip
+            if not rows:
                 return None
-            cur.execute(
-                "UPDATE jobs SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                (JobStatus.RUNNING.value, now(), job_id),
-            )
-            job = _job(cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))[0])
+            job = _job(rows[0])
             data = cur.execute("SELECT data FROM uploads WHERE sha256 = ?", (job.upload_sha256,))[0][0]
         return job, bytes(data)
+
+    def renew(self, job_id: str, holder: str, lease_s: float) -> bool:
+        """Extend `holder`'s lease on `job_id`; False when it holds it no more."""
+        with self.db.transaction() as cur:
+            return bool(cur.execute(
+                "UPDATE jobs SET lease_until = ? WHERE id = ? AND holder = ? AND status = ? RETURNING id",
+                (time.time() + lease_s, job_id, holder, JobStatus.RUNNING.value),
+            ))  # fmt: skip
 
     def reusable(self, tenant_id: str, key: ResultKey) -> Scorecard | None:
         """A result this tenant already has for the same content, exercise version and rubric."""
@@ -262,21 +293,26 @@ class ServiceStore:
         return Scorecard.model_validate_json(rows[0][0]) if rows else None
 
     def finish(
-        self, job_id: str, status: JobStatus, *, reason: str = "", key: ResultKey | None = None,
+        self, job_id: str, holder: str | None, status: JobStatus, *, reason: str = "", key: ResultKey | None = None,
         card: Scorecard | None = None,
-    ) -> Job:  # fmt: skip
-        """Record how `job_id` ended and, when it has a webhook and ended for good, owe its delivery."""
+    ) -> Job | None:  # fmt: skip
+        """Record how `job_id` ended and, when it has a webhook and ended for good, owe its delivery.
+        Only the lease's `holder` may (None: whoever holds it); None when `holder` lost the job."""
         keyed = (key.submission_sha256, key.exercise_version, key.rubric_sha256) if key else (None, None, None)
         percent = card.total.percent if card else None
         with self.db.transaction() as cur:
-            cur.execute(
+            rows = cur.execute(
                 "UPDATE jobs SET status = ?, reason = ?, submission_sha256 = ?, exercise_version = ?, "
                 "rubric_sha256 = ?, scorecard = ?, percent = ?, duration_s = ?, updated_at = ?, "
-                "infrastructure_failures = infrastructure_failures + ? WHERE id = ?",
+                "infrastructure_failures = infrastructure_failures + ?, holder = NULL, lease_until = NULL "
+                f"WHERE id = ? AND (? IS NULL OR (holder = ? AND status = ?)) RETURNING {_JOB_COLUMNS}",
                 (status.value, reason, *keyed, card.model_dump_json() if card else None, percent,
-                 card.duration_s if card else None, now(), int(status is JobStatus.INFRASTRUCTURE_ERROR), job_id),
+                 card.duration_s if card else None, now(), int(status is JobStatus.INFRASTRUCTURE_ERROR), job_id,
+                 holder, holder, JobStatus.RUNNING.value),
             )  # fmt: skip
-            job = _job(cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))[0])
+            if not rows:
+                return None
+            job = _job(rows[0])
             if job.webhook_url and status in FINAL_STATUSES:
                 body = notification(job, card)
                 cur.execute(
@@ -286,13 +322,55 @@ class ServiceStore:
                 )
         return job
 
-    def unfinished(self) -> list[str]:
-        """Jobs queued, running or failed by the kit, oldest first: what a restarted service grades."""
+    def resend_all(self, *, release_running: bool) -> None:
+        """At the dispatcher's start: every job not yet final is to be sent to the queue again (a
+        queue may have lost what it held); with `release_running` (the only worker is this process,
+        so nothing is grading), running jobs are queued too."""
         with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE jobs SET sent_at = NULL WHERE status IN (?, ?)",
+                (JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value),
+            )
+            if release_running:
+                cur.execute(
+                    "UPDATE jobs SET status = ?, holder = NULL, lease_until = NULL, sent_at = NULL WHERE status = ?",
+                    (JobStatus.QUEUED.value, JobStatus.RUNNING.value),
+                )
+
+    def expire_leases(self, max_attempts: int) -> list[str]:
+        """Jobs whose worker stopped renewing its lease: queued again, unless they were lost
+        `max_attempts` times already (then failed by the kit, with no score). Returns the queued."""
+        stamp = time.time()
+        reason = (
+            f"The grading was lost {max_attempts} times (its worker stopped each time); no score was given. "
+            "It is tried again when the service restarts."
+        )
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE jobs SET status = ?, reason = ?, holder = NULL, lease_until = NULL, sent_at = NULL, "
+                "infrastructure_failures = infrastructure_failures + 1, updated_at = ? "
+                "WHERE status = ? AND lease_until <= ? AND attempts >= ?",
+                (JobStatus.INFRASTRUCTURE_ERROR.value, reason, now(), JobStatus.RUNNING.value, stamp, max_attempts),
+            )
             rows = cur.execute(
-                "SELECT id FROM jobs WHERE status NOT IN (?, ?) ORDER BY created_at, id", tuple(sorted(FINAL_STATUSES))
+                "UPDATE jobs SET status = ?, holder = NULL, lease_until = NULL, sent_at = NULL, updated_at = ? "
+                "WHERE status = ? AND lease_until <= ? RETURNING id",
+                (JobStatus.QUEUED.value, now(), JobStatus.RUNNING.value, stamp),
             )
         return [str(row[0]) for row in rows]
+
+    def unsent(self, limit: int = 100) -> list[str]:
+        """Jobs waiting to be sent to the queue, oldest first."""
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT id FROM jobs WHERE status IN (?, ?) AND sent_at IS NULL ORDER BY created_at, id LIMIT ?",
+                (JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value, limit),
+            )
+        return [str(row[0]) for row in rows]
+
+    def mark_sent(self, job_id: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute("UPDATE jobs SET sent_at = ? WHERE id = ?", (time.time(), job_id))
 
     def counts(self) -> dict[JobStatus, int]:
         with self.db.transaction() as cur:

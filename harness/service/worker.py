@@ -1,7 +1,8 @@
 """What a worker does with a job id, whichever queue handed it over, and the embedded queue.
 
-`run_job` is safe to call twice for one job (a queue that redelivers after a worker died): a job
-already graded or refused is left alone, one still marked running is graded afresh.
+`run_job` is safe to call any number of times for one job (a queue that delivers it twice, a
+dispatcher that sends it again): it grades only when it wins the job's lease, renews the lease
+while grading, and stores the result only if it still holds the lease at the end.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import secrets
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -21,10 +24,14 @@ from harness.errors import OpsdrillError, SubmissionError
 from harness.fsutil import file_sha256
 from harness.model.jobs import Job, JobStatus
 from harness.model.results import ResultKey
+from harness.model.scorecard import Scorecard
 from harness.service.store import ServiceStore
 from harness.unpack import unpacked
 
 log = logging.getLogger("opsdrill.service")
+#: Seconds a worker's claim on a job lasts unless renewed; a worker renews it every LEASE_S / 6
+#: while it grades, so only a worker that stopped (killed, frozen, cut off) lets it run out.
+LEASE_S = 30.0
 
 
 class JobQueue(Protocol):
@@ -39,6 +46,10 @@ class JobQueue(Protocol):
 
     def stop(self) -> None: ...
 
+    #: Whether this queue's workers are the store's only ones (then a running job at start is one
+    #: a stopped process left).
+    only_workers: bool
+
 
 def _upload_name(filename: str) -> str:
     """A local name keeping what says how to unpack the upload (its archive extension)."""
@@ -51,18 +62,35 @@ def _upload_name(filename: str) -> str:
 
 def run_job(
     store: ServiceStore, job_id: str, backend: str, *, retry_delays_s: Sequence[float] = RETRY_DELAYS_S,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, lease_s: float = LEASE_S,
 ) -> Job | None:  # fmt: skip
-    """Grade `job_id` and store how it ended; None when it had ended already."""
-    claimed = store.claim(job_id)
+    """Grade `job_id` and store how it ended; None when it is final already, another worker holds
+    it, or this worker lost it while grading (its result is then discarded)."""
+    holder = secrets.token_hex(8)
+    claimed = store.claim(job_id, holder, lease_s)
     if claimed is None:
         return None
     job, data = claimed
     log.info("grading started", extra={"job_id": job.id, "attempt": job.attempts})
+    with _renewed(store, job.id, holder, lease_s):
+        status, reason, key, card = _grade(store, job, data, backend, retry_delays_s, stop or threading.Event())
+    ended = store.finish(job.id, holder, status, reason=reason, key=key, card=card)
+    if ended is None:
+        log.warning("grading discarded: the job's lease was lost to another worker", extra={"job_id": job.id})
+        return None
+    log.info("grading ended", extra={"job_id": job.id, "status": ended.status.value, "percent": ended.percent})
+    return ended
+
+
+def _grade(
+    store: ServiceStore, job: Job, data: bytes, backend: str, retry_delays_s: Sequence[float], stop: threading.Event
+) -> tuple[JobStatus, str, ResultKey | None, Scorecard | None]:
+    """How the job's grading ends: (status, reason, result key, scorecard). The same content graded
+    for the tenant before, on the same exercise version and rubric, takes that result."""
     try:
         exercise = exercise_mod.load(job.exercise_id)
     except OpsdrillError as exc:
-        return _finished(store.finish(job.id, JobStatus.INFRASTRUCTURE_ERROR, reason=str(exc)))
+        return JobStatus.INFRASTRUCTURE_ERROR, str(exc), None, None
     with tempfile.TemporaryDirectory(prefix="opsdrill-upload-") as holder:
         path = Path(holder) / _upload_name(job.filename)
         path.write_bytes(data)
@@ -74,23 +102,43 @@ def run_job(
                     exercise_version=exercise.spec.version, rubric_sha256=file_sha256(exercise.paths.rubric_file),
                 )  # fmt: skip
                 card = store.reusable(job.tenant_id, key) or grade_attempts(
-                    exercise, submission, backend, retry_delays_s, stop or threading.Event()
+                    exercise, submission, backend, retry_delays_s, stop
                 )
         except SubmissionError as exc:
-            return _finished(store.finish(job.id, JobStatus.REFUSED, reason=str(exc)))
+            return JobStatus.REFUSED, str(exc), None, None
         except GradingFailed as exc:
-            return _finished(store.finish(job.id, JobStatus.INFRASTRUCTURE_ERROR, reason=str(exc)))
-    return _finished(store.finish(job.id, JobStatus.GRADED, key=key, card=card))
+            return JobStatus.INFRASTRUCTURE_ERROR, str(exc), None, None
+    return JobStatus.GRADED, "", key, card
 
 
-def _finished(job: Job) -> Job:
-    log.info("grading ended", extra={"job_id": job.id, "status": job.status.value, "percent": job.percent})
-    return job
+@contextmanager
+def _renewed(store: ServiceStore, job_id: str, holder: str, lease_s: float) -> Iterator[None]:
+    """`holder`'s lease on `job_id` renewed in the background while the block runs."""
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(lease_s / 6):
+            try:
+                if not store.renew(job_id, holder, lease_s):
+                    return
+            except Exception:
+                log.exception("lease renewal failed; trying again", extra={"job_id": job_id})
+
+    thread = threading.Thread(target=renew, name=f"opsdrill-lease-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 class LocalWorkers:
-    """The embedded queue: `jobs` threads in the service's own process. At start it takes every
-    job the store holds unfinished, so a restarted service grades what a stopped one left."""
+    """The embedded queue: `jobs` threads in the service's own process, the only workers of its
+    store (so at start nothing is grading, whatever the store says)."""
+
+    #: Whether this queue's workers are the store's only ones.
+    only_workers = True
 
     def __init__(
         self, store: ServiceStore, backend: str, jobs: int, *, retry_delays_s: Sequence[float] = RETRY_DELAYS_S
@@ -103,8 +151,6 @@ class LocalWorkers:
         ]
 
     def start(self) -> None:
-        for job_id in self.store.unfinished():
-            self._queue.put(job_id)
         for thread in self._threads:
             thread.start()
 
@@ -134,5 +180,5 @@ class LocalWorkers:
             try:
                 run_job(self.store, job_id, self.backend, retry_delays_s=self.retry_delays_s, stop=self._stop)
             except Exception:
-                # A bug, not the submission's doing: the job stays unfinished for the next start.
+                # A bug, not the submission's doing: the job's lease runs out and it is queued again.
                 log.exception("grading crashed", extra={"job_id": job_id})

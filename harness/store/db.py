@@ -1,6 +1,6 @@
 """The SQL databases the stores run on. A store's SQL is written once, with `?` placeholders and
-types SQLite and PostgreSQL both read; a database only says how it connects and how it runs
-statements in one transaction."""
+types SQLite and PostgreSQL both read (`UPDATE ... RETURNING`, `ON CONFLICT DO NOTHING`); a
+database only says how it connects and how it runs statements in one transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from harness.errors import BadInputError
 
@@ -67,3 +68,71 @@ class SqliteDatabase:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class _PostgresCursor:
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
+        self._cursor.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
+        return list(self._cursor.fetchall()) if self._cursor.description is not None else []
+
+
+class PostgresDatabase:
+    """A PostgreSQL database (psycopg), reached by URL; one connection, used by one thread at a
+    time, opened again when the server dropped it."""
+
+    def __init__(self, url: str, schema: str, role: str) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise BadInputError(
+                "A PostgreSQL store needs the kit's scale-out libraries: pip install 'opsdrill[scale]'."
+            ) from exc
+        self._psycopg = psycopg
+        self.url, self.role = url, role
+        self._lock = threading.Lock()
+        self._db = self._connect()
+        # Every process opening the store creates what is missing, one at a time.
+        with self.transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(7411)")
+            for statement in filter(str.strip, schema.split(";")):
+                cur.execute(statement)
+
+    def _connect(self) -> Any:
+        try:
+            return self._psycopg.connect(self.url, connect_timeout=10, autocommit=True)
+        except self._psycopg.Error as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BadInputError(
+                f"The PostgreSQL database at {_redacted(self.url)} cannot serve as {self.role} ({first_line})."
+            ) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._lock:
+            if self._db.closed or self._db.broken:
+                self._db = self._connect()
+            with self._db.transaction(), self._db.cursor() as cursor:
+                yield _PostgresCursor(cursor)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _redacted(url: str) -> str:
+    """`url` without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def open_database(location: str | Path, schema: str, role: str) -> SqliteDatabase | PostgresDatabase:
+    """A `postgresql://` URL's database, else the SQLite file at `location`."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(text, schema, role)
+    return SqliteDatabase(Path(location), schema, role)
