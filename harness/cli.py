@@ -378,10 +378,16 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     jobs: Jobs = 2,
     backend: BackendName = None,
+    resend_after: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds after which a job sent to the queue but started by no worker is sent again."),
+    ] = 600,
 ) -> None:
     """Run the grading service: HTTP API and store, with its own workers (or, given --broker, the
     `opsdrill worker` processes behind it)."""
-    _guard(lambda: _service().serve(data, store, broker, host, port, jobs, None if broker else _backend(backend)))
+    _guard(lambda: _service().serve(
+        data, store, broker, host, port, jobs, None if broker else _backend(backend), resend_after_s=resend_after
+    ))  # fmt: skip
 
 
 @app.command()

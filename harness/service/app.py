@@ -29,7 +29,7 @@ from harness.model.results import Entry, EntryResult, Status
 from harness.model.scorecard import Scorecard
 from harness.report import gradescope, html, junit, markdown
 from harness.service import metrics
-from harness.service.dispatch import Dispatcher
+from harness.service.dispatch import RESEND_AFTER_S, Dispatcher
 from harness.service.store import ConflictError, LimitError, ServiceStore
 from harness.service.webhooks import Deliverer
 from harness.service.worker import JobQueue
@@ -112,11 +112,11 @@ def _webhook(url: str | None) -> str | None:
 
 def create_app(
     store: ServiceStore, queue: JobQueue, *, deliverer: Deliverer | None = None,
-    exercises: Callable[[], list[str]] = exercise_ids,
+    exercises: Callable[[], list[str]] = exercise_ids, resend_after_s: float = RESEND_AFTER_S,
 ) -> FastAPI:  # fmt: skip
     """The API over `store`, its dispatcher handing jobs to `queue` (all started and stopped with
     the app)."""
-    dispatcher = Dispatcher(store, queue)
+    dispatcher = Dispatcher(store, queue, resend_after_s=resend_after_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -15,6 +15,7 @@ from harness.errors import BadInputError
 from harness.model.jobs import ApiKey, Tenant
 from harness.service import keys, logs, open_store
 from harness.service.app import create_app
+from harness.service.dispatch import RESEND_AFTER_S
 from harness.service.webhooks import Deliverer
 from harness.service.worker import LocalWorkers
 
@@ -26,14 +27,17 @@ class NewTenant:
     webhook_secret: str
 
 
-def serve(data: Path, url: str | None, broker: str | None, host: str, port: int, jobs: int, backend: str) -> None:
+def serve(
+    data: Path, url: str | None, broker: str | None, host: str, port: int, jobs: int, backend: str | None, *,
+    resend_after_s: float = RESEND_AFTER_S,
+) -> None:  # fmt: skip
     """The API, the dispatcher and the webhook sender; its own `jobs` worker threads (the embedded
     default), or the Celery workers behind `broker`."""
     logs.configure()
     store = open_store(data, url)
     try:
-        queue = _scale_out().CeleryQueue(broker) if broker else LocalWorkers(store, backend, jobs)
-        app = create_app(store, queue, deliverer=Deliverer(store))
+        queue = _scale_out().CeleryQueue(broker) if broker else LocalWorkers(store, backend or "local", jobs)
+        app = create_app(store, queue, deliverer=Deliverer(store), resend_after_s=resend_after_s)
         uvicorn.run(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=5)
     finally:
         store.close()

@@ -293,11 +293,11 @@ class ServiceStore:
         return Scorecard.model_validate_json(rows[0][0]) if rows else None
 
     def finish(
-        self, job_id: str, holder: str | None, status: JobStatus, *, reason: str = "", key: ResultKey | None = None,
+        self, job_id: str, holder: str, status: JobStatus, *, reason: str = "", key: ResultKey | None = None,
         card: Scorecard | None = None,
     ) -> Job | None:  # fmt: skip
         """Record how `job_id` ended and, when it has a webhook and ended for good, owe its delivery.
-        Only the lease's `holder` may (None: whoever holds it); None when `holder` lost the job."""
+        Only the lease's `holder` may; None when `holder` lost the job."""
         keyed = (key.submission_sha256, key.exercise_version, key.rubric_sha256) if key else (None, None, None)
         percent = card.total.percent if card else None
         with self.db.transaction() as cur:
@@ -305,10 +305,10 @@ class ServiceStore:
                 "UPDATE jobs SET status = ?, reason = ?, submission_sha256 = ?, exercise_version = ?, "
                 "rubric_sha256 = ?, scorecard = ?, percent = ?, duration_s = ?, updated_at = ?, "
                 "infrastructure_failures = infrastructure_failures + ?, holder = NULL, lease_until = NULL "
-                f"WHERE id = ? AND (? IS NULL OR (holder = ? AND status = ?)) RETURNING {_JOB_COLUMNS}",
+                f"WHERE id = ? AND holder = ? AND status = ? RETURNING {_JOB_COLUMNS}",
                 (status.value, reason, *keyed, card.model_dump_json() if card else None, percent,
                  card.duration_s if card else None, now(), int(status is JobStatus.INFRASTRUCTURE_ERROR), job_id,
-                 holder, holder, JobStatus.RUNNING.value),
+                 holder, JobStatus.RUNNING.value),
             )  # fmt: skip
             if not rows:
                 return None
@@ -359,12 +359,15 @@ class ServiceStore:
             )
         return [str(row[0]) for row in rows]
 
-    def unsent(self, limit: int = 100) -> list[str]:
-        """Jobs waiting to be sent to the queue, oldest first."""
+    def unsent(self, resend_after_s: float, limit: int = 100) -> list[str]:
+        """Jobs to send to the queue, oldest first: those not sent yet, and those sent over
+        `resend_after_s` seconds ago that no worker has started (a worker that died holding the
+        message, a broker that lost it)."""
         with self.db.transaction() as cur:
             rows = cur.execute(
-                "SELECT id FROM jobs WHERE status IN (?, ?) AND sent_at IS NULL ORDER BY created_at, id LIMIT ?",
-                (JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value, limit),
+                "SELECT id FROM jobs WHERE status IN (?, ?) AND (sent_at IS NULL OR sent_at < ?) "
+                "ORDER BY created_at, id LIMIT ?",
+                (JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value, time.time() - resend_after_s, limit),
             )
         return [str(row[0]) for row in rows]
 
