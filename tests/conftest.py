@@ -19,6 +19,9 @@ from harness.content import CONTENT_ENV
 from harness.exercise import Exercise
 from harness.report.jsonfile import schema_errors
 
+#: Real redis-server and PostgreSQL servers, for the service's scale-out tests.
+pytest_plugins = ["scale_services"]
+
 REPO = Path(__file__).resolve().parent.parent
 TOY_ROOT = Path(__file__).resolve().parent / "data" / "toy"
 

@@ -13,23 +13,18 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from service_support import free_port
 
 START_TIMEOUT_S = 60
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _waited(ready: object, what: str) -> None:
+def _waited(ready: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready():  # type: ignore[operator]
+    while not ready():
         assert time.monotonic() < deadline, f"{what} did not start in {START_TIMEOUT_S} s"
         time.sleep(0.1)
 

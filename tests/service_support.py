@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import socket
+import subprocess
 import threading
 import time
 import zipfile
@@ -63,6 +65,26 @@ class LiveService:
                 return job
             time.sleep(0.2)
         raise AssertionError(f"job {job_id} did not end in {timeout_s} s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def until_ready(url: str, process: subprocess.Popen[str], timeout_s: float = 60) -> None:
+    """Wait for `opsdrill serve` (`process`) at `url` to answer /ready."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read() if process.stdout else "opsdrill serve stopped"
+        try:
+            if requests.get(f"{url}/ready", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"opsdrill serve did not become ready in {timeout_s} s")
 
 
 def serve_in_thread(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ import requests
 from conftest import REPO, CliRunner
 from junitparser import JUnitXml
 from prometheus_client.parser import text_string_to_metric_families
-from service_support import LiveService, live_service, zipped
+from service_support import LiveService, free_port, live_service, until_ready, zipped
 
 from harness.content import CONTENT_ENV
 from harness.exercise import Exercise
@@ -204,31 +203,12 @@ def test_health_readiness_and_metrics(service: LiveService, toy: Exercise) -> No
     assert samples[("opsdrill_infrastructure_errors_total", ())] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _serve(data: Path, port: int, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "harness", "serve", "--data", str(data), "--port", str(port), "--backend", "local",
          "--jobs", "1"],
         env=os.environ | env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-
-
-def _until_ready(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        try:
-            if requests.get(f"{url}/ready", timeout=5).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("opsdrill serve did not become ready in 60 s")
 
 
 def test_the_embedded_default_grades_with_one_command_and_resumes_after_a_kill(
@@ -241,11 +221,11 @@ def test_the_embedded_default_grades_with_one_command_and_resumes_after_a_kill(
     token = re.search(r"odk_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}", made.stdout)
     assert token is not None
     auth = {"Authorization": f"Bearer {token.group(0)}"}
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = _serve(data, port, env)
     try:
-        _until_ready(url, server)
+        until_ready(url, server)
         files = {"file": ("ana.zip", zipped(toy.paths.solution))}
         posted = requests.post(f"{url}/v1/submissions", data={"exercise": "toy"}, files=files, headers=auth, timeout=30)
         assert posted.status_code == 202, posted.text
@@ -254,7 +234,7 @@ def test_the_embedded_default_grades_with_one_command_and_resumes_after_a_kill(
         server.send_signal(signal.SIGKILL)
         server.communicate(timeout=30)
         server = _serve(data, port, env)
-        _until_ready(url, server)
+        until_ready(url, server)
         deadline = time.monotonic() + 300
         while (job := requests.get(f"{url}/v1/submissions/{job_id}", headers=auth, timeout=30).json())["status"] in (
             JobStatus.QUEUED,

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from scale_services import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 from harness.model.jobs import JobStatus, Tenant
 from harness.service import open_store
