@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 from conftest import REPO, CliRunner
+from prometheus_client.parser import text_string_to_metric_families
 from service_support import free_port, until_ready, zipped
 
 from harness import batch
@@ -125,6 +126,14 @@ def test_forty_submissions_on_two_celery_workers_one_killed_midway(
             time.sleep(0.5)
         stored = {job.id: job for job in store.jobs(tenant.id, limit=1000)}
         cards = {job_id: store.scorecard(tenant.id, job_id) for job_id in stored}
+        # The API's metrics count what the workers stored in PostgreSQL.
+        metrics = {
+            (sample.name, sample.labels.get("state", sample.labels.get("le", ""))): sample.value
+            for family in text_string_to_metric_families(requests.get(f"{url}/metrics", timeout=30).text)
+            for sample in family.samples
+        }
+        assert metrics[("opsdrill_jobs", "graded")] == SUBMISSIONS and metrics[("opsdrill_queue_depth", "")] == 0
+        assert metrics[("opsdrill_grading_duration_seconds_count", "")] == SUBMISSIONS
     finally:
         for process in (api, *workers):
             if process.poll() is None:

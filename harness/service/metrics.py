@@ -3,7 +3,6 @@ process graded (the embedded workers or remote ones)."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -35,15 +34,15 @@ class StoreCollector(Collector):
         )
         failures.add_metric([], self.store.infrastructure_failures())
         yield failures
-        yield _histogram(self.store.durations())
+        yield _histogram(self.store)
 
 
-def _histogram(durations: list[float]) -> HistogramMetricFamily:
-    ordered = sorted(durations)
-    buckets = [(str(bound), bisect.bisect_right(ordered, bound)) for bound in DURATION_BUCKETS_S]
-    buckets.append(("+Inf", len(ordered)))
+def _histogram(store: ServiceStore) -> HistogramMetricFamily:
+    counts, total, seconds = store.duration_histogram(DURATION_BUCKETS_S)
+    buckets = [(str(bound), count) for bound, count in zip(DURATION_BUCKETS_S, counts, strict=True)]
+    buckets.append(("+Inf", total))
     histogram = HistogramMetricFamily("opsdrill_grading_duration_seconds", "Seconds each grading took.")
-    histogram.add_metric([], buckets=buckets, sum_value=sum(ordered))
+    histogram.add_metric([], buckets=buckets, sum_value=seconds)
     return histogram
 
 

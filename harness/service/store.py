@@ -16,6 +16,7 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -386,10 +387,15 @@ class ServiceStore:
         with self.db.transaction() as cur:
             return int(cur.execute("SELECT COALESCE(SUM(infrastructure_failures), 0) FROM jobs")[0][0])
 
-    def durations(self) -> list[float]:
+    def duration_histogram(self, bounds: Sequence[float]) -> tuple[list[int], int, float]:
+        """Graded jobs' durations, counted in the database: (jobs at most each bound, jobs, seconds in all)."""
+        buckets = ", ".join("COALESCE(SUM(CASE WHEN duration_s <= ? THEN 1 ELSE 0 END), 0)" for _ in bounds)
         with self.db.transaction() as cur:
-            rows = cur.execute("SELECT duration_s FROM jobs WHERE duration_s IS NOT NULL")
-        return [float(row[0]) for row in rows]
+            row = cur.execute(
+                f"SELECT {buckets}, COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE duration_s IS NOT NULL",
+                tuple(bounds),
+            )[0]
+        return [int(count) for count in row[: len(bounds)]], int(row[-2]), float(row[-1])
 
     # Webhook deliveries ----------------------------------------------------------------------------
 
