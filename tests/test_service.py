@@ -138,6 +138,13 @@ def test_a_bad_upload_gets_one_sentence_and_queues_nothing(service: LiveService,
     assert service.call("GET", "/v1/submissions").json() == []
 
 
+def test_an_unknown_route_or_method_gets_one_sentence(service: LiveService) -> None:
+    missing = service.call("GET", "/v1/nowhere")
+    assert missing.status_code == 404 and "/docs" in _sentence(missing)
+    wrong = service.call("DELETE", "/v1/submissions")
+    assert wrong.status_code == 405 and "method" in _sentence(wrong)
+
+
 def test_a_tenant_at_its_limit_of_queued_jobs_is_told_to_wait(toy_root: Path, toy: Exercise, tmp_path: Path) -> None:
     with live_service(tmp_path / "service", max_queued_jobs=1) as service:
         first = service.submit(zipped(toy.paths.solution))

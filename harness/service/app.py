@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from harness import __version__
 from harness import exercise as exercise_mod
@@ -73,6 +74,12 @@ def _invalid(exc: RequestValidationError) -> str:
     first = exc.errors()[0] if exc.errors() else {}
     where = " ".join(str(part) for part in first.get("loc", ()) if part != "body") or "request"
     return f"The request is not valid: {where}: {str(first.get('msg', 'malformed')).rstrip('.')}."
+
+
+_ROUTER_SENTENCES = {
+    404: "No such route; the routes are listed at /docs.",
+    405: "This route does not take that method; see /docs.",
+}
 
 
 def _fail(code: int, detail: str) -> HTTPException:
@@ -138,10 +145,13 @@ def create_app(
     )  # fmt: skip
     bearer = HTTPBearer(auto_error=False, description="A tenant's API key: `Bearer odk_...`.")
 
-    @app.exception_handler(HTTPException)
-    async def one_sentence(request: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def one_sentence(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+        detail = str(exc.detail)
+        if not detail.endswith("."):  # the router's own refusals (no such route, method) are a bare phrase
+            detail = _ROUTER_SENTENCES.get(exc.status_code, f"The request was refused ({detail}).")
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def one_sentence_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
