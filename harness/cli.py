@@ -382,11 +382,15 @@ def serve(
         float,
         typer.Option(min=1, help="Seconds after which a job sent to the queue but started by no worker is sent again."),
     ] = 600,
+    allow_private_webhooks: Annotated[
+        bool, typer.Option(help="Send webhooks to loopback and private addresses too (a trusted network only).")
+    ] = False,
 ) -> None:
     """Run the grading service: HTTP API and store, with its own workers (or, given --broker, the
     `opsdrill worker` processes behind it)."""
     _guard(lambda: _service().serve(
-        data, store, broker, host, port, jobs, None if broker else _backend(backend), resend_after_s=resend_after
+        data, store, broker, host, port, jobs, None if broker else _backend(backend), resend_after_s=resend_after,
+        allow_private_webhooks=allow_private_webhooks,
     ))  # fmt: skip
 
 

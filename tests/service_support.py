@@ -100,8 +100,11 @@ def serve_in_thread(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
 
 
 @contextmanager
-def live_service(data: Path, *, jobs: int = 2, max_queued_jobs: int = 100) -> Iterator[LiveService]:
-    """The service on the local backend, with short retry and webhook pauses, and two tenants."""
+def live_service(
+    data: Path, *, jobs: int = 2, max_queued_jobs: int = 100, allow_private_webhooks: bool = True
+) -> Iterator[LiveService]:
+    """The service on the local backend, with short retry and webhook pauses, and two tenants;
+    webhooks may go to loopback (where the tests' receivers are) unless told otherwise."""
     store = open_store(data)
     service = LiveService(url="", store=store)
     for name in TENANTS:
@@ -110,7 +113,8 @@ def live_service(data: Path, *, jobs: int = 2, max_queued_jobs: int = 100) -> It
         service.keys[name] = store.add_key(tenant.id).token
     app = create_app(
         store, LocalWorkers(store, "local", jobs, retry_delays_s=(0.1,)),
-        deliverer=Deliverer(store, poll_s=0.1, backoff_s=(0.3, 0.3, 0.3)),
+        deliverer=Deliverer(store, poll_s=0.1, backoff_s=(0.3, 0.3, 0.3), allow_private=allow_private_webhooks),
+        allow_private_webhooks=allow_private_webhooks,
     )  # fmt: skip
     server, thread, port = serve_in_thread(app)
     service.url = f"http://127.0.0.1:{port}"

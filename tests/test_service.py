@@ -194,6 +194,34 @@ def test_a_webhook_is_signed_retried_and_delivered(service: LiveService, toy: Ex
     assert service.store.due_deliveries() == []
 
 
+def test_webhooks_to_the_services_own_network_are_refused_unless_allowed(
+    toy_root: Path, toy: Exercise, tmp_path: Path
+) -> None:
+    _Receiver.calls = []
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    port = receiver.server_address[1]
+    try:
+        with live_service(tmp_path / "service", allow_private_webhooks=False) as service:
+            for address in ("127.0.0.1", "10.0.0.8", "169.254.169.254", "[::1]"):
+                refused = service.submit(zipped(toy.paths.solution), webhook=f"http://{address}:{port}/hook")
+                assert refused.status_code == 422 and "public address" in _sentence(refused), address
+            # A name is resolved when the webhook is sent: localhost is loopback, so nothing is sent.
+            job = service.wait(
+                service.submit(zipped(toy.paths.solution), webhook=f"http://localhost:{port}/h").json()["id"]
+            )
+            assert job["status"] == "graded"
+            deadline = time.monotonic() + 30
+            while service.store.due_deliveries() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with service.store.db.transaction() as cur:
+                state, last_error = cur.execute("SELECT state, last_error FROM deliveries")[0]
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    assert _Receiver.calls == [] and state == "abandoned" and "not a public address" in last_error
+
+
 def test_health_readiness_and_metrics(service: LiveService, toy: Exercise) -> None:
     assert service.call("GET", "/health", tenant=None).json() == {"status": "ok"}
     assert service.call("GET", "/ready", tenant=None).status_code == 200

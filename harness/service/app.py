@@ -5,6 +5,8 @@ jobs: another tenant's job is answered as unknown (404), never as forbidden. Err
 sentence in `detail`. Uploads pass the CLI's unpack safety before anything is queued.
 """
 
+import contextlib
+import ipaddress
 import re
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -108,18 +110,22 @@ def _check_upload(data: bytes, filename: str) -> None:
             pass
 
 
-def _webhook(url: str | None) -> str | None:
+def _webhook(url: str | None, allow_private: bool) -> str | None:
     if url is None or url == "":
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
         raise _fail(422, "webhook_url must be an http:// or https:// URL of at most 2000 characters.")
+    with contextlib.suppress(ValueError):  # a name, not an address: checked when the webhook is sent
+        if not allow_private and not ipaddress.ip_address(parts.hostname).is_global:
+            raise _fail(422, "webhook_url must point at a public address, not this service's own network.")
     return url
 
 
 def create_app(
     store: ServiceStore, queue: JobQueue, *, deliverer: Deliverer | None = None,
     exercises: Callable[[], list[str]] = exercise_ids, resend_after_s: float = RESEND_AFTER_S,
+    allow_private_webhooks: bool = False,
 ) -> FastAPI:  # fmt: skip
     """The API over `store`, its dispatcher handing jobs to `queue` (all started and stopped with
     the app)."""
@@ -223,7 +229,7 @@ def create_app(
             raise _fail(422, "Idempotency-Key must be 1 to 200 printable ASCII characters without spaces.")
         if exercise not in exercises():
             raise _fail(422, f"No exercise has the id '{exercise[:100]}'; see /v1/exercises.")
-        hook = _webhook(webhook_url)
+        hook = _webhook(webhook_url, allow_private_webhooks)
         filename = (file.filename or "").strip()
         if not filename.lower().endswith(ARCHIVES) or len(filename) > 255:
             raise _fail(422, "The file must be a .zip or .tar.gz archive (its name says which).")

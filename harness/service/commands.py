@@ -29,7 +29,7 @@ class NewTenant:
 
 def serve(
     data: Path, url: str | None, broker: str | None, host: str, port: int, jobs: int, backend: str | None, *,
-    resend_after_s: float = RESEND_AFTER_S,
+    resend_after_s: float = RESEND_AFTER_S, allow_private_webhooks: bool = False,
 ) -> None:  # fmt: skip
     """The API, the dispatcher and the webhook sender; its own `jobs` worker threads (the embedded
     default), or the Celery workers behind `broker`."""
@@ -37,7 +37,10 @@ def serve(
     store = open_store(data, url)
     try:
         queue = _scale_out().CeleryQueue(broker) if broker else LocalWorkers(store, backend or "local", jobs)
-        app = create_app(store, queue, deliverer=Deliverer(store), resend_after_s=resend_after_s)
+        app = create_app(
+            store, queue, deliverer=Deliverer(store, allow_private=allow_private_webhooks),
+            resend_after_s=resend_after_s, allow_private_webhooks=allow_private_webhooks,
+        )  # fmt: skip
         uvicorn.run(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=5)
     finally:
         store.close()

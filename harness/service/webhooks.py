@@ -6,16 +6,22 @@ stops before sending sends it after its restart; a receiver may therefore see on
 and tells by the `X-Opsdrill-Delivery` id. A failed attempt (no answer, or not 2xx) is tried again
 after each of `BACKOFF_S`, then abandoned.
 
+A webhook whose host resolves to an address that is not public (loopback, private, link-local: the
+service's own network) is refused, not sent, unless the service allows private webhooks.
+
 Headers: `X-Opsdrill-Timestamp` (Unix seconds), `X-Opsdrill-Signature: sha256=<hex>` (HMAC-SHA256
 of `<timestamp>.<body>` with the tenant's webhook secret), `X-Opsdrill-Delivery`, `X-Opsdrill-Job`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import threading
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import requests
 
@@ -29,8 +35,30 @@ TIMEOUT_S = 10.0
 log = logging.getLogger("opsdrill.service")
 
 
-def deliver(store: ServiceStore, delivery: Delivery, backoff_s: Sequence[float] = BACKOFF_S) -> bool:
+def private_address(url: str) -> str | None:
+    """An address `url`'s host resolves to that is not public, if any (None too when it does not
+    resolve: the attempt then fails and is tried again)."""
+    parts = urlsplit(url)
+    try:
+        found = socket.getaddrinfo(parts.hostname, parts.port or 80, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            return str(ip)
+    return None
+
+
+def deliver(
+    store: ServiceStore, delivery: Delivery, backoff_s: Sequence[float] = BACKOFF_S, *, allow_private: bool = False
+) -> bool:
     """One attempt at `delivery`; records the outcome; True when the receiver took it."""
+    if not allow_private and (address := private_address(delivery.url)) is not None:
+        error = f"its host resolves to {address}, which is not a public address"
+        store.retry_delivery(delivery.id, error, None)
+        log.warning("webhook refused", extra={"job_id": delivery.job_id, "error": error})
+        return False
     body = delivery.body.encode()
     stamp = str(int(time.time()))
     headers = {
@@ -61,8 +89,11 @@ def deliver(store: ServiceStore, delivery: Delivery, backoff_s: Sequence[float] 
 class Deliverer:
     """A thread sending what is due, every `poll_s` seconds, until stopped."""
 
-    def __init__(self, store: ServiceStore, *, poll_s: float = 1.0, backoff_s: Sequence[float] = BACKOFF_S) -> None:
-        self.store, self.poll_s, self.backoff_s = store, poll_s, tuple(backoff_s)
+    def __init__(
+        self, store: ServiceStore, *, poll_s: float = 1.0, backoff_s: Sequence[float] = BACKOFF_S,
+        allow_private: bool = False,
+    ) -> None:  # fmt: skip
+        self.store, self.poll_s, self.backoff_s, self.allow_private = store, poll_s, tuple(backoff_s), allow_private
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="opsdrill-webhooks", daemon=True)
 
@@ -78,6 +109,6 @@ class Deliverer:
         while not self._stop.wait(self.poll_s):
             try:
                 for delivery in self.store.due_deliveries():
-                    deliver(self.store, delivery, self.backoff_s)
+                    deliver(self.store, delivery, self.backoff_s, allow_private=self.allow_private)
             except Exception:
                 log.exception("webhook delivery loop failed; trying again")
