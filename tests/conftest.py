@@ -43,6 +43,17 @@ def toy(toy_root: Path) -> Exercise:
 
 
 @pytest.fixture
+def docker_toy(toy_root: Path) -> Exercise:
+    """The toy exercise able to grade on docker: its image is unreproducible-run's (already built for
+    that exercise's tests, so it costs no build of its own)."""
+    image = toy_root / "exercises" / "toy" / "image"
+    image.mkdir()
+    requirements = REPO / "exercises" / "unreproducible-run" / "image" / "requirements.txt"
+    shutil.copyfile(requirements, image / "requirements.txt")
+    return exercise_mod.load("toy")
+
+
+@pytest.fixture
 def cli() -> CliRunner:
     """Run `opsdrill ARGS...` as a user would, in a separate process."""
 

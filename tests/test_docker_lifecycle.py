@@ -19,6 +19,7 @@ from docker.models.images import ImageCollection
 from harness import engine
 from harness import exercise as exercise_mod
 from harness.build.image import exercise_image
+from harness.exercise import Exercise
 from harness.exitcodes import ExitCode
 from harness.sandbox import default_backend
 
@@ -41,14 +42,10 @@ def test_second_build_of_the_same_exercise_builds_nothing(monkeypatch: pytest.Mo
 
 
 def test_grade_defaults_to_docker_and_says_so(
-    cli: CliRunner, toy_root: Path, tmp_path: Path, valid_scorecard: Callable[[Path], Any]
+    cli: CliRunner, docker_toy: Exercise, toy_root: Path, tmp_path: Path, valid_scorecard: Callable[[Path], Any]
 ) -> None:
     """The toy exercise on the default backend: docker, recorded in the scorecard."""
-    toy_image = toy_root / "exercises" / "toy" / "image"
-    toy_image.mkdir()
-    unreproducible = REPO / "exercises" / "unreproducible-run" / "image"
-    (toy_image / "requirements.txt").write_bytes((unreproducible / "requirements.txt").read_bytes())
-    solution = toy_root / "exercises" / "toy" / "solution"
+    solution = docker_toy.paths.solution
     result = cli("grade", "toy", str(solution), "--out", str(tmp_path), env={"OPSDRILL_CONTENT_ROOT": str(toy_root)})
     assert result.returncode == ExitCode.OK, result.stderr
     card = valid_scorecard(tmp_path / "scorecard.json")
