@@ -28,20 +28,22 @@ def grade(exercise: Exercise, source: Path, backend: str) -> Scorecard:
         return grade_unpacked(exercise, submission, backend, unpack_s=time.monotonic() - started)
 
 
-def grade_unpacked(exercise: Exercise, submission: Submission, backend: str, *, unpack_s: float = 0.0) -> Scorecard:
-    """Grade a submission already unpacked (whose unpacking took `unpack_s`)."""
+def grade_unpacked(
+    exercise: Exercise, submission: Submission, backend: str, *, unpack_s: float = 0.0,
+    gradings: int = GRADINGS_ON_INFRASTRUCTURE_ERROR,
+) -> Scorecard:  # fmt: skip
+    """Grade a submission already unpacked (whose unpacking took `unpack_s`), up to `gradings` times
+    while the kit's machinery fails under a check (a caller that retries on its own asks for one)."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic() - unpack_s
     packing = verify_manifest(submission.path, exercise.id)
     integrity = inspect_submission(submission.path, exercise.paths.starter, exercise.spec.protected)
-    for attempt in range(1, GRADINGS_ON_INFRASTRUCTURE_ERROR + 1):
+    for attempt in range(1, gradings + 1):
         with backend_session(exercise, backend, submission.path) as options:
             build_s = time.monotonic() - started - unpack_s
             run = run_checks(exercise, submission, backend, options)
         # A check the kit's own machinery stopped says nothing of the submission: grade it afresh.
-        if attempt == GRADINGS_ON_INFRASTRUCTURE_ERROR or not any(
-            flag.kind == FlagKind.INFRASTRUCTURE_ERROR for flag in run.results.flags
-        ):
+        if attempt == gradings or not any(flag.kind == FlagKind.INFRASTRUCTURE_ERROR for flag in run.results.flags):
             break
     checks = score.score_checks(exercise.rubric, run.results)
     caps = score.caps(exercise.rubric, checks)

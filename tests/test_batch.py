@@ -15,6 +15,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, CliRunner
@@ -142,11 +143,11 @@ def test_a_store_holds_one_exercise_and_refuses_what_is_not_one(toy: Exercise, t
 def _flaky(failures: int, calls: list[str]) -> Callable[..., Scorecard]:
     """Grading as usual, once the engine has failed `failures` times."""
 
-    def graded(exercise: Exercise, submission: Submission, backend: str) -> Scorecard:
+    def graded(exercise: Exercise, submission: Submission, backend: str, **options: Any) -> Scorecard:
         calls.append(submission.source)
         if len(calls) <= failures:
             raise InfrastructureError("Could not reach the Docker engine (connection refused).")
-        return grade_unpacked(exercise, submission, backend)
+        return grade_unpacked(exercise, submission, backend, **options)
 
     return graded
 
@@ -180,8 +181,9 @@ def test_a_scorecard_the_kit_failed_is_not_a_result(
 ) -> None:
     """A grading whose checks the kit's machinery stopped (flagged) is retried, never stored."""
 
-    def flagged(exercise: Exercise, submission: Submission, backend: str) -> Scorecard:
-        card = grade_unpacked(exercise, submission, backend)
+    def flagged(exercise: Exercise, submission: Submission, backend: str, **options: Any) -> Scorecard:
+        assert options == {"gradings": 1}, "the batch retries on its own"
+        card = grade_unpacked(exercise, submission, backend, **options)
         return card.model_copy(update={"flags": [Flag(kind=FlagKind.INFRASTRUCTURE_ERROR, detail="prober lost")]})
 
     monkeypatch.setattr(runner, "grade_unpacked", flagged)
