@@ -28,6 +28,8 @@ INVALID: list[tuple[str, str, bytes]] = [
     ("a negative amount", "loan_amount", b"set:loan_amount:-5000"),
     ("an impossible age", "age", b"set:age:300"),
     ("a loan term the bank does not offer", "loan_term_months", b"set:loan_term_months:7"),
+    ("a loan term inside the offered range but not offered", "loan_term_months", b"set:loan_term_months:30"),
+    ("a fraction where the contract says integer", "age", b"set:age:41.5"),
     ("NaN as a number", "debt_to_income", b"set:debt_to_income:NaN"),
     ("a body that is not JSON", "", b"raw:{not json"),
     ("a JSON list instead of an object", "", b"raw:[1, 2, 3]"),
