@@ -83,6 +83,11 @@ def test_a_job_whose_worker_stopped_is_queued_again_then_given_up(store: Service
             assert "lost 3 times" in job.reason
     # The stopped worker coming back late cannot store anything.
     assert store.finish(job_id, "worker-1", JobStatus.GRADED) is None
+    # Given up, it is not sent again, however long it waits; a restart queues it for another try.
+    assert store.unsent(resend_after_s=0) == []
+    store.resend_all(release_running=False)
+    job = store.job(tenant.id, job_id)
+    assert job is not None and job.status is JobStatus.QUEUED and store.unsent(resend_after_s=60) == [job_id]
 
 
 def test_racing_submits_with_one_idempotency_key_make_one_job(opener: Opener, tenant: Tenant) -> None:

@@ -34,8 +34,8 @@ class JobStatus(StrEnum):
     GRADED = "graded"
     #: The upload could not be graded (unsafe or malformed once unpacked): final.
     REFUSED = "refused"
-    #: The kit or the engine failed every attempt; no score. The job is tried again when the
-    #: service restarts (embedded) or when the queue redelivers it.
+    #: The kit or the engine failed every attempt, or its grading was lost (its worker stopped) too
+    #: often; no score. The job is queued again when the service's API restarts.
     INFRASTRUCTURE_ERROR = "infrastructure_error"
 
 

@@ -324,13 +324,14 @@ class ServiceStore:
         return job
 
     def resend_all(self, *, release_running: bool) -> None:
-        """At the dispatcher's start: every job not yet final is to be sent to the queue again (a
-        queue may have lost what it held); with `release_running` (the only worker is this process,
-        so nothing is grading), running jobs are queued too."""
+        """At the dispatcher's start: every queued job is to be sent to the queue again (a queue may
+        have lost what it held), and the jobs the kit failed are queued for another try (the only
+        time they are); with `release_running` (the only worker is this process, so nothing is
+        grading), running jobs are queued too."""
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE jobs SET sent_at = NULL WHERE status IN (?, ?)",
-                (JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value),
+                "UPDATE jobs SET status = ?, sent_at = NULL WHERE status IN (?, ?)",
+                (JobStatus.QUEUED.value, JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value),
             )
             if release_running:
                 cur.execute(
@@ -361,14 +362,14 @@ class ServiceStore:
         return [str(row[0]) for row in rows]
 
     def unsent(self, resend_after_s: float, limit: int = 100) -> list[str]:
-        """Jobs to send to the queue, oldest first: those not sent yet, and those sent over
+        """Queued jobs to send to the queue, oldest first: those not sent yet, and those sent over
         `resend_after_s` seconds ago that no worker has started (a worker that died holding the
         message, a broker that lost it)."""
         with self.db.transaction() as cur:
             rows = cur.execute(
-                "SELECT id FROM jobs WHERE status IN (?, ?) AND (sent_at IS NULL OR sent_at < ?) "
+                "SELECT id FROM jobs WHERE status = ? AND (sent_at IS NULL OR sent_at < ?) "
                 "ORDER BY created_at, id LIMIT ?",
-                (JobStatus.QUEUED.value, JobStatus.INFRASTRUCTURE_ERROR.value, time.time() - resend_after_s, limit),
+                (JobStatus.QUEUED.value, time.time() - resend_after_s, limit),
             )
         return [str(row[0]) for row in rows]
 
