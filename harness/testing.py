@@ -133,9 +133,10 @@ class FakeSandbox(Sandbox):
         return service
 
     def start_image_service(
-        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
-    ) -> FakeService:
-        return self.start_service([image], port=port, env=env)
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None,
+        command: Sequence[str] | None = None,
+    ) -> FakeService:  # fmt: skip
+        return self.start_service(list(command or [image]), port=port, env=env)
 
     def path(self, relative: str = ".") -> str:
         return posixpath.normpath(posixpath.join(self.root, self._key(relative)))

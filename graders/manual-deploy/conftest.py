@@ -40,6 +40,10 @@ MODELS = ".opsdrill/models"
 MISSING_MODEL_ROUNDS = 4
 MISSING_MODEL_WINDOW_S = 6.0
 MISSING_MODEL_LOAD_FACTOR = 2.0
+#: What runs instead of the image's command to see its health check with nothing serving, and for
+#: how long after that container's start the check is watched for a healthy status.
+UNSERVED_COMMAND = ("sleep", "infinity")
+UNSERVED_WINDOW_S = 10.0
 #: Malformed requests: what is wrong, and the body.
 MALFORMED: list[tuple[str, bytes]] = [
     ("a missing field", b'{"instances": [{"tenure_months": 3, "monthly_charges": 50.0, "contract": "one_year"}]}'),
@@ -98,6 +102,9 @@ class DefaultRun:
     #: From the container's start to its first valid prediction.
     serving_after_s: float = 0.0
     health: str | None = None
+    #: The health check's status in a container of the image whose command was replaced by an idle
+    #: process (None: that container did not run, so nothing was learned).
+    health_unserved: str | None = None
     ready: HttpResponse | None = None
     golden: list[HttpResponse] = field(default_factory=list)
     version: HttpResponse | None = None
@@ -107,8 +114,8 @@ class DefaultRun:
     drains: list[Drain] = field(default_factory=list)
 
 
-def _wait_healthy(service: Service, timeout_s: float) -> str | None:
-    deadline = time.monotonic() + timeout_s
+def _wait_healthy(service: Service, deadline: float) -> str | None:
+    """The service's health status once healthy, or when it stops or `deadline` (monotonic) passes."""
     status = service.health_status()
     while status != "healthy" and time.monotonic() < deadline and service.running():
         time.sleep(0.5)
@@ -123,13 +130,16 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
     params = grading.params
     timeout_s = float(params["start_timeout_s"])
     box = grading.sandbox("default")
+    # Beside the service, the image with nothing serving: a health check that says healthy there
+    # does not look at the service. Watched after the default run, which outlasts the window.
+    unserved = start(box, image, DEFAULT_PORT, command=UNSERVED_COMMAND)
     started = time.monotonic()
     service = start(box, image, DEFAULT_PORT)
     try:
         customers = churn.customers(int(params["golden_customers"]), seed=int(params["seed"]))
         first = first_prediction(service, customers[:1], params)
         run = DefaultRun(serving_problems(first, timeout_s), customers, time.monotonic() - started)
-        run.health = _wait_healthy(service, float(params["healthy_timeout_s"]))
+        run.health = _wait_healthy(service, time.monotonic() + float(params["healthy_timeout_s"]))
         chunks = [customers[i : i + GOLDEN_CHUNK] for i in range(0, len(customers), GOLDEN_CHUNK)]
         malformed = [
             HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"}) for _, body in MALFORMED
@@ -145,9 +155,11 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         if not run.serving:
             run.load = measure_load(grading, service, churn)
             run.drains = measure_drain(grading, service, churn, lambda: start(box, image, DEFAULT_PORT))
+        run.health_unserved = _wait_healthy(unserved, started + UNSERVED_WINDOW_S)
         return run
     finally:
         service.stop()
+        unserved.stop(grace_s=0)
 
 
 def golden_problems(run: DefaultRun | None, churn: Churn, tolerance: float) -> list[str]:

@@ -42,3 +42,7 @@ def test_container_healthy(grading: Grading, image: CandidateBuild, default_run:
     assert default_run.health == "healthy", (
         f"the image's HEALTHCHECK still said '{default_run.health}' {waited}s after the service answered a prediction"
     )
+    assert default_run.health_unserved != "healthy", (
+        "the image's HEALTHCHECK also said healthy in a container of the image where no service ran (its command "
+        "replaced by `sleep`): it does not check that the service answers"
+    )

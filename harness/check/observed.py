@@ -90,9 +90,10 @@ class ObservedSandbox(Sandbox):
         return ObservedService(inner, self.journal, self.current_check)
 
     def start_image_service(
-        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
-    ) -> Service:
-        inner = self.inner.start_image_service(image, port=port, env=env, uid=uid)
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None,
+        command: Sequence[str] | None = None,
+    ) -> Service:  # fmt: skip
+        inner = self.inner.start_image_service(image, port=port, env=env, uid=uid, command=command)
         return ObservedService(inner, self.journal, self.current_check)
 
     def path(self, relative: str = ".") -> str:

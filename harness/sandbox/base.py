@@ -108,12 +108,15 @@ class Sandbox(abc.ABC):
         With `sink_env`, a webhook sink listens on the service's loopback and $`sink_env` holds its URL."""
 
     def start_image_service(
-        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
-    ) -> Service:
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None,
+        command: Sequence[str] | None = None,
+    ) -> Service:  # fmt: skip
         """Start a container of `image` (the candidate's own) with its own command, serving on `port`
         ($PORT). The sandbox's workspace is mounted read-only at the path `path()` reports, so files
         the checks planted there mean the same to it. `uid` is the image user's id: an image that would
-        run as root (or whose user is unknown) runs as nobody. Only backends that run images have it."""
+        run as root (or whose user is unknown) runs as nobody. `command` runs instead of the image's
+        entrypoint and command, its health check still running: what that check says with nothing
+        serving. Only backends that run images have it."""
         raise SandboxError(f"The {self.backend} backend cannot run images; this needs the docker backend.")
 
     @abc.abstractmethod

@@ -183,8 +183,9 @@ class DockerSandbox(Sandbox):
         )
 
     def start_image_service(
-        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None
-    ) -> Service:
+        self, image: str, *, port: int, env: Mapping[str, str] | None = None, uid: int | None = None,
+        command: Sequence[str] | None = None,
+    ) -> Service:  # fmt: skip
         labels = self.labels | {"opsdrill.role": "service"}
         # The image's own environment, working folder and command; no init process, so the command
         # is PID 1 and gets SIGTERM itself, as in production.
@@ -194,6 +195,9 @@ class DockerSandbox(Sandbox):
             "volumes": {self.volume.name: {"bind": str(WORKSPACE_ROOT), "mode": "ro"}},
             "labels": labels,
         }
+        if command:
+            # A replaced entrypoint takes none of the image's command as arguments.
+            options["entrypoint"] = list(command)
         health = self._healthcheck(image)
         if health is not None:
             options["healthcheck"] = health

@@ -2,7 +2,8 @@
 
 A submission made of paper (files that satisfy a reader, an image that serves nothing) and one
 whose build floods its log, reaches for the network and fails must score no more than the
-starter, leave no container, image tag or temp folder, and never stop the grading.
+starter, leave no container, image tag or temp folder, and never stop the grading. A sound
+submission whose health check cannot fail loses the health check's points, and nothing else.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from contentcopy import edited_copy, kit_temp_dirs, starter_points
 
 from harness import engine
+from harness import exercise as exercise_mod
 from harness.exercise import Exercise
 from harness.grade import grade
 
@@ -81,3 +83,20 @@ def test_no_real_work_earns_nothing(make: Any, short_waits: Exercise, tmp_path: 
     details = {c.id: c.detail for c in card.checks}
     if make is _hostile_build:
         assert "non-zero code" in details["image_builds"] and len(details["image_builds"]) <= 1000
+
+
+def test_a_health_check_that_cannot_fail_earns_nothing(tmp_path: Path) -> None:
+    """The solution with a HEALTHCHECK that always exits 0: the container turns healthy, but so would
+    one whose service is down, so the health check's points are lost; every other check still passes."""
+    submission = tmp_path / "submission"
+    shutil.copytree(SOLUTION, submission)
+    dockerfile = submission / "Dockerfile"
+    lines = dockerfile.read_text().splitlines()
+    health = [i for i, line in enumerate(lines) if line.startswith("HEALTHCHECK")]
+    assert len(health) == 1
+    lines[health[0]] = 'HEALTHCHECK --interval=5s --timeout=3s CMD ["true"]'
+    dockerfile.write_text("\n".join(lines) + "\n")
+    card = grade(exercise_mod.load("manual-deploy"), submission, "docker")
+    failed = {c.id: c.detail for c in card.checks if c.status != "passed"}
+    assert list(failed) == ["container_healthy"], failed
+    assert "no service ran" in failed["container_healthy"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,6 +106,27 @@ def test_an_image_whose_command_cannot_start_serves_nothing_and_raises_nothing(t
             service.stop()
     assert answer.status == 0 and answer.error.startswith("the service is not running (its command could not start")
     assert "uvicorn-that-is-not-installed" in answer.error
+
+
+def test_a_replaced_command_keeps_the_images_health_check(tmp_path: Path) -> None:
+    """With `command`, the image's own command does not run (nothing serves) while its health check
+    does, at the kit's pace: how a check learns whether that health check looks at the service."""
+    exercise = exercise_mod.load("manual-deploy")
+    dockerfile = ROOT_DOCKERFILE + 'HEALTHCHECK --interval=30s --start-period=60s CMD ["true"]\n'
+    with built(tmp_path, dockerfile, files={"server.py": SERVER}) as (build, session):
+        assert build.ok and build.image, build.detail
+        options = BackendOptions(session=session, image=exercise_image(exercise.id, exercise.paths.image_dir))
+        with get_backend("docker", options).create(str(tmp_path / "project"), limits=Limits(), label="image") as box:
+            service = box.start_image_service(build.image, port=8080, uid=build.uid, command=("sleep", "infinity"))
+            statuses = [service.health_status()]
+            while statuses[-1] != "healthy" and len(statuses) < 40:  # 20 s, well under the image's 30 s
+                time.sleep(0.5)
+                statuses.append(service.health_status())
+            answer = service.send([HttpRequest("GET", "/")])[0]
+            assert service.running()
+            service.stop(grace_s=0)
+    assert statuses[-1] == "healthy", statuses
+    assert answer.status == 0, "the image's own command served while another ran in its place"
 
 
 def test_a_named_user_is_asked_for_its_id(tmp_path: Path) -> None:

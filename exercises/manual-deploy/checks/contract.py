@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from harness.grading import CandidateBuild, HttpRequest, HttpResponse, Sandbox, Service
@@ -87,5 +88,9 @@ def require(build: CandidateBuild) -> str:
     return build.image
 
 
-def start(box: Sandbox, build: CandidateBuild, port: int, env: dict[str, str] | None = None) -> Service:
-    return box.start_image_service(require(build), port=port, env=env, uid=build.uid)
+def start(
+    box: Sandbox, build: CandidateBuild, port: int, env: dict[str, str] | None = None,
+    command: Sequence[str] | None = None,
+) -> Service:  # fmt: skip
+    """A container of the candidate's image; `command` replaces its own (its health check still runs)."""
+    return box.start_image_service(require(build), port=port, env=env, uid=build.uid, command=command)
