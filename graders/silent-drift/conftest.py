@@ -20,6 +20,9 @@ from harness.grading import Grading, HttpRequest, HttpResponse
 
 #: Share of a latency round's requests a service must answer for its latency to count.
 ANSWERED_SHARE = 0.9
+#: Where the unready runs point MODEL_PATH; the corrupt run plants CORRUPT_MODEL there.
+UNUSABLE_MODEL = "model/unusable-model.joblib"
+CORRUPT_MODEL = b"\x80\x04\x95 not a model: the upload was cut short"
 
 #: Invalid requests: what is wrong, the field a clear answer names ("" when none applies), the body.
 INVALID: list[tuple[str, str, bytes]] = [
@@ -49,7 +52,8 @@ def invalid_body(template: bytes, valid: dict[str, Any]) -> bytes:
 
 @dataclass
 class DriftRun:
-    """Scenario A: a long clean replay, an abrupt shift in one feature, then invalid input."""
+    """Scenario A: a long clean replay; an abrupt shift in one feature that ends, clean traffic for it
+    to recover in, the same shift again lasting long (one episode); then invalid input."""
 
     live: Live
     scrapes: dict[str, str | None] = field(default_factory=dict)
@@ -80,15 +84,19 @@ def clean_replay(grading: Grading, traffic: Traffic) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def drift_run(grading: Grading, traffic: Traffic, clean_replay: list[dict[str, Any]]) -> Iterator[DriftRun]:
-    abrupt = _params(grading, "abrupt")
+    abrupt, episode = _params(grading, "abrupt"), _params(grading, "episode")
     run = DriftRun(Live(grading, "drift"))
     live = run.live
     run.scrapes["start"] = live.metrics_text()
     live.phase("clean", scoring_requests(clean_replay))
     run.scrapes["clean"] = live.metrics_text()
-    shifted = traffic.shifted(abrupt["deadline_requests"] + abrupt["tail_requests"], abrupt["feature"], abrupt["add"])
-    live.phase("abrupt", scoring_requests(shifted[: abrupt["deadline_requests"]]), alerts="expected")
-    live.phase("abrupt_tail", scoring_requests(shifted[abrupt["deadline_requests"] :]))
+    feature, add, deadline = abrupt["feature"], abrupt["add"], abrupt["deadline_requests"]
+    live.phase("abrupt", scoring_requests(traffic.shifted(deadline, feature, add)), alerts="expected")
+    # Watched to its end, so a late alert of the first shift is never taken for one of the second.
+    live.phase("recovery", scoring_requests(traffic.clean(episode["recovery_requests"])))
+    again = traffic.shifted(deadline + episode["lasting_requests"], feature, add)
+    live.phase("shifted_again", scoring_requests(again[:deadline]), alerts="expected")
+    live.phase("lasting", scoring_requests(again[deadline:]))
     run.scrapes["abrupt"] = live.metrics_text()
     valid = traffic.clean(1)[0]
     requests = [post_raw(invalid_body(template, valid)) for _, _, template in INVALID]
@@ -125,14 +133,32 @@ def unit_run(grading: Grading, traffic: Traffic) -> Iterator[Live]:
     live.stop()
 
 
+@dataclass
+class Unready:
+    """What a service started without a usable model answered: /health, /ready, one /score."""
+
+    health: HttpResponse
+    ready: HttpResponse
+    scored: HttpResponse
+
+
+def _unready(grading: Grading, traffic: Traffic, label: str, files: dict[str, bytes]) -> Unready:
+    live = Live(grading, label, env={"MODEL_PATH": UNUSABLE_MODEL}, files=files)
+    try:
+        health, ready = live.get("/health", "/ready")
+        return Unready(health, ready, live.send(scoring_requests(traffic.clean(1)))[0])
+    finally:
+        live.stop()
+
+
 @pytest.fixture(scope="session")
-def unready_run(grading: Grading, traffic: Traffic) -> Iterator[tuple[Live, HttpResponse, HttpResponse, HttpResponse]]:
-    """The service started with MODEL_PATH naming a file that does not exist."""
-    live = Live(grading, "no-model", env={"MODEL_PATH": "model/missing-model.joblib"})
-    health, ready = live.get("/health", "/ready")
-    scored = live.send(scoring_requests(traffic.clean(1)))[0]
-    yield live, health, ready, scored
-    live.stop()
+def unready_runs(grading: Grading, traffic: Traffic) -> dict[str, Unready]:
+    """The service started with MODEL_PATH naming a file that does not exist, then one that is not a
+    model (a truncated upload): readiness must follow the model actually loaded, not the file."""
+    return {
+        "missing": _unready(grading, traffic, "no-model", {}),
+        "corrupt": _unready(grading, traffic, "corrupt-model", {UNUSABLE_MODEL: CORRUPT_MODEL}),
+    }
 
 
 @dataclass

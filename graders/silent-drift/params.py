@@ -11,7 +11,6 @@ class Abrupt(ExerciseParams):
     feature: str
     add: float
     deadline_requests: int = Field(gt=0)
-    tail_requests: int = Field(gt=0)
 
 
 class Gradual(ExerciseParams):
@@ -32,7 +31,9 @@ class UnitChange(ExerciseParams):
     min_rejected_share: float = Field(gt=0, le=1)
 
 
-class Dedup(ExerciseParams):
+class Episode(ExerciseParams):
+    recovery_requests: int = Field(gt=0)
+    lasting_requests: int = Field(gt=0)
     max_per_feature: int = Field(gt=0)
     max_total: int = Field(gt=0)
 
@@ -60,6 +61,6 @@ class Params(ExerciseParams):
     abrupt: Abrupt
     gradual: Gradual
     unit_change: UnitChange
-    dedup: Dedup
+    episode: Episode
     overhead: Overhead
     runbook: Runbook

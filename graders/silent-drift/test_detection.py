@@ -9,12 +9,14 @@ from harness.grading import Grading, SinkMessage
 
 PAYLOAD_NUMBERS = ("value", "threshold")
 PAYLOAD_TEXTS = ("alert", "feature", "statistic")
+#: The drift run's phases in which the abrupt feature is shifted.
+SHIFTED = ("abrupt", "shifted_again", "lasting")
 
 
 def test_drift_detected(grading: Grading, drift_run: DriftRun, gradual_run: Live) -> None:
     abrupt, gradual = grading.params["abrupt"]["feature"], grading.params["gradual"]["feature"]
     phases = drift_run.live.phases
-    if abrupt in named(phases["abrupt"].alerts + phases["abrupt_tail"].alerts):
+    if abrupt in named([m for name in SHIFTED for m in phases[name].alerts]):
         return
     if gradual in named(gradual_run.phases["ramp"].alerts):
         return
@@ -58,17 +60,34 @@ def test_gradual_drift_detected(grading: Grading, gradual_run: Live) -> None:
 
 
 def test_alerts_deduplicated(grading: Grading, drift_run: DriftRun) -> None:
-    dedup, feature = grading.params["dedup"], grading.params["abrupt"]["feature"]
+    limits, feature = grading.params["episode"], grading.params["abrupt"]["feature"]
     phases = drift_run.live.phases
-    episode = phases["abrupt"].alerts + phases["abrupt_tail"].alerts
-    sent = len(phases["abrupt"].answers) + len(phases["abrupt_tail"].answers)
-    assert episode, "no alert during the shift, so nothing to deduplicate"
+    episode = phases["shifted_again"].alerts + phases["lasting"].alerts
+    sent = len(phases["shifted_again"].answers) + len(phases["lasting"].answers)
+    assert episode, "no alert during the lasting shift, so nothing to deduplicate"
     about = named(episode).count(feature)
-    assert about <= dedup["max_per_feature"], f"{about} alerts about {feature} for one lasting shift of {sent} requests"
-    assert len(episode) <= dedup["max_total"], (
-        f"{len(episode)} alerts for one drift episode (at most {dedup['max_total']})"
+    assert about <= limits["max_per_feature"], (
+        f"{about} alerts about {feature} for one lasting shift of {sent} requests"
+    )
+    assert len(episode) <= limits["max_total"], (
+        f"{len(episode)} alerts for one drift episode (at most {limits['max_total']})"
     )
     assert_countable(drift_run.live)
+
+
+def test_alert_rearmed(grading: Grading, drift_run: DriftRun) -> None:
+    """Once a shifted field is back to normal, its episode is over: the next shift alerts again."""
+    feature, deadline = grading.params["abrupt"]["feature"], grading.params["abrupt"]["deadline_requests"]
+    recovery = grading.params["episode"]["recovery_requests"]
+    phases = drift_run.live.phases
+    assert_countable(drift_run.live)
+    assert feature in named(phases["abrupt"].alerts + phases["recovery"].alerts), (
+        f"the first shift of {feature} raised no alert naming it, so alerting again after it could not be seen"
+    )
+    assert feature in named(phases["shifted_again"].alerts), (
+        f"{feature} shifted again after {recovery} requests of normal traffic, and no alert named it within "
+        f"{deadline} requests: the first episode never closed (alert again once the field has recovered)"
+    )
 
 
 def _payload_problems(message: SinkMessage, features: set[str]) -> list[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import INVALID, DriftRun
+from conftest import INVALID, DriftRun, Unready
 from exposition import Scrape, counter_increases
-from live import Live
 
-from harness.grading import Grading, HttpResponse
+from harness.grading import Grading
 
 
 def test_invalid_input_rejected(grading: Grading, drift_run: DriftRun) -> None:
@@ -31,14 +30,21 @@ def test_invalid_input_rejected(grading: Grading, drift_run: DriftRun) -> None:
     )
 
 
-def test_health_and_readiness(
-    grading: Grading, drift_run: DriftRun, unready_run: tuple[Live, HttpResponse, HttpResponse, HttpResponse]
-) -> None:
+def test_health_and_readiness(grading: Grading, drift_run: DriftRun, unready_runs: dict[str, Unready]) -> None:
     assert drift_run.health is not None and drift_run.health.status == 200, "GET /health must answer 200"
     assert drift_run.ready is not None and drift_run.ready.status == 200, "GET /ready must answer 200 when serving"
-    _, health, ready, scored = unready_run
-    assert health.status == 200, "with MODEL_PATH pointing at a missing file, the process must stay alive (/health 200)"
-    assert ready.status == 503, (
-        f"with no model loaded, /ready must answer 503 (it answered {ready.status or 'nothing'})"
+    missing = unready_runs["missing"]
+    assert missing.health.status == 200, (
+        "with MODEL_PATH pointing at a missing file, the process must stay alive (/health 200)"
     )
-    assert scored.status != 200, "with no model loaded, /score must not return a score"
+    assert missing.ready.status == 503, (
+        f"with no model loaded, /ready must answer 503 (it answered {missing.ready.status or 'nothing'})"
+    )
+    assert missing.scored.status != 200, "with no model loaded, /score must not return a score"
+    # A process that stops on a file that is no model is not ready either; only a 200 is wrong.
+    corrupt = unready_runs["corrupt"]
+    assert corrupt.ready.status != 200 and corrupt.scored.status != 200, (
+        "with MODEL_PATH pointing at a file that is not a model, /ready answered "
+        f"{corrupt.ready.status} and /score {corrupt.scored.status}: readiness must follow the model loaded, "
+        "not the file's existence"
+    )

@@ -109,7 +109,8 @@ def _short_replays(spec: dict[str, Any]) -> None:
     spec["limits"] |= {"memory_mb": 256, "pids": 48}
     params = spec["params"]
     params |= {"clean_requests": 250, "settle_s": 1.0, "start_timeout_s": 20}
-    params["abrupt"] |= {"deadline_requests": 150, "tail_requests": 100}
+    params["abrupt"] |= {"deadline_requests": 150}
+    params["episode"] |= {"recovery_requests": 200, "lasting_requests": 100}
     params["gradual"] |= {"lead_in": 100, "ramp_requests": 300}
     params["unit_change"] |= {"lead_in": 100, "after_requests": 50}
     params["overhead"] |= {"requests": 150, "chunk": 50, "warmup": 50}

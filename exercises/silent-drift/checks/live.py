@@ -22,6 +22,8 @@ QUIET_S = 0.5
 EXPECTED_SETTLES = 3
 METRICS_MAX_BYTES = 2 * 1024 * 1024
 BUDGET_FIXED_S = 10.0
+#: No check here looks at how a service stops: one that ignores SIGTERM is killed this soon after.
+STOP_GRACE_S = 1.0
 #: The public checks' timing (they run without the grader's params): start timeout, seconds per
 #: replayed request, wait for alerts after a phase.
 PUBLIC_TIMING = {"start_timeout_s": 90.0, "request_budget_s": 0.05, "settle_s": 2.0}
@@ -68,12 +70,14 @@ def named(alerts: list[SinkMessage]) -> list[str]:
 @dataclass
 class Live:
     """Started fresh on creation, with the grader's settle time, start timeout and replay budget
-    (PUBLIC_TIMING where the params do not give them: in the public checks)."""
+    (PUBLIC_TIMING where the params do not give them: in the public checks). `files` (workspace
+    path: bytes) are written into its sandbox before it starts."""
 
     grading: Grading
     label: str
     of: Literal["submission", "starter"] = "submission"
     env: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
     phases: dict[str, Phase] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,6 +86,8 @@ class Live:
         #: Seconds each request may take on average before the rest of a replay is dropped.
         self.request_budget_s = float(params["request_budget_s"])
         sandbox = self.grading.sandbox(self.label, of=self.of)
+        for path, data in self.files.items():
+            sandbox.write_file(path, data)
         self.service: Service = sandbox.start_service(SERVE, port=PORT, env=self.env, sink_env=WEBHOOK_ENV)
         self.up = self.service.wait_until_ready("/health", timeout_s=float(params["start_timeout_s"]))
         self._closed = 0.0
@@ -127,7 +133,7 @@ class Live:
         return self.service.messages()
 
     def stop(self) -> None:
-        self.service.stop(grace_s=5)
+        self.service.stop(grace_s=STOP_GRACE_S)
 
 
 def assert_countable(live: Live) -> None:
