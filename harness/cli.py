@@ -29,8 +29,10 @@ from harness.exitcodes import ExitCode
 from harness.fsutil import write_atomic
 from harness.grade import grade as grade_submission
 from harness.model.results import Event
+from harness.report import packet as packet_mod
 from harness.report import terminal
 from harness.report.files import ReportFormat, write_reports
+from harness.report.jsonfile import read_scorecard
 from harness.report.progress import BatchProgress
 from harness.sandbox import available_backends, default_backend
 from harness.scaffold import create_exercise
@@ -359,14 +361,50 @@ tenant_app = typer.Typer(help="Tenants of the grading service and their API keys
 app.add_typer(tenant_app, name="tenant")
 
 
-def _service() -> ModuleType:
-    """The service package, whose libraries (FastAPI, uvicorn) come with the `service` extra."""
+def _door(module: str, what: str, extra: str) -> ModuleType:
+    """A door whose libraries (FastAPI, uvicorn, ...) come with an extra, imported when used."""
     try:
-        return importlib.import_module("harness.service.commands")
+        return importlib.import_module(module)
     except ImportError as exc:
-        raise BadInputError(
-            f"The grading service needs its extra ({exc.name} is missing): pip install 'opsdrill[service]'."
-        ) from None
+        missing = f"({exc.name} is missing): pip install 'opsdrill[{extra}]'"
+        raise BadInputError(f"{what} needs its extra {missing}.") from None
+
+
+def _service() -> ModuleType:
+    return _door("harness.service.commands", "The grading service", "service")
+
+
+@app.command()
+def live(
+    exercise: Annotated[str, typer.Argument(help="Exercise id (see `opsdrill list`).")],
+    workspace: Annotated[
+        Path, typer.Option(help="The candidate's folder: new or empty to start, the same one to resume.")
+    ] = Path("opsdrill-live"),
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: a free one).")] = 0,
+    backend: BackendName = None,
+) -> None:
+    """Run a live interview: the candidate's workspace, their view and the interviewer's (URLs with
+    their tokens are printed), checks as the files change, hints, notes, manual items, the packet."""
+    _guard(lambda: _door("harness.live.commands", "A live session", "live").live(
+        exercise, workspace, port, _backend(backend), out
+    ))  # fmt: skip
+
+
+@app.command()
+def packet(
+    scorecards: Annotated[list[Path], typer.Argument(help="scorecard.json files of one candidate.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for packet.html.")] = Path(),
+) -> None:
+    """The candidate packet (one page) for one scorecard, or several exercises' of one candidate."""
+
+    def body() -> None:
+        cards = [read_scorecard(path) for path in scorecards]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        page = out_dir / "packet.html"
+        write_atomic(page, packet_mod.render(cards))
+        out.print(f"wrote {terminal.safe(str(page))}")
+
+    _guard(body)
 
 
 @app.command()

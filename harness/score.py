@@ -127,3 +127,19 @@ def manual_items(rubric: Rubric) -> list[ManualResult]:
 
 def is_complete(checks: list[CheckResult], results: CheckResults) -> bool:
     return all(c.status != "skipped" for c in checks) and not any(f.kind in INCOMPLETE_FLAGS for f in results.flags)
+
+
+def live_percents(
+    total: Score, rubric: Rubric, released: Sequence[str], manual: dict[str, int]
+) -> tuple[float, float, float, float]:
+    """A live session's hint cost (points), automatic percent (the checks' total less the released
+    hints' cost, never below 0), manual percent (the items' scores over 3 each) and final percent
+    (the two weighed by the rubric's manual_weight_percent). Every manual item must be scored."""
+    costs = {hint.id: hint.cost for hint in rubric.hints}
+    hint_cost = sum(costs[hint_id] for hint_id in released)
+    automatic = 100 * max(total.points - hint_cost, 0.0) / total.max_points if total.max_points else 0.0
+    items = [item.id for item in rubric.manual]
+    manual_percent = 100 * sum(manual[i] for i in items) / (3 * len(items)) if items else 0.0
+    weight = rubric.manual_weight_percent / 100
+    final = automatic * (1 - weight) + manual_percent * weight
+    return round(hint_cost, 3), round(automatic, 1), round(manual_percent, 1), round(final, 1)

@@ -74,6 +74,47 @@ class ManualResult(BaseModel):
     anchors: dict[str, str]
 
 
+class ReleasedHint(BaseModel):
+    id: str
+    text: str
+    #: Points of the automatic total the hint cost.
+    cost: float
+    released_at: str
+
+
+class SessionNote(BaseModel):
+    at: str
+    text: str
+
+
+class TimelineEntry(BaseModel):
+    """A check's status as first seen, or changed, in a run of its suite during a live session."""
+
+    at: str
+    elapsed_s: float
+    suite: Literal["public", "hidden"]
+    check: str
+    status: str
+
+
+class LiveSession(BaseModel):
+    """What a live session adds: when, the hints released, the interviewer's notes, how the checks
+    went, and the final score combining the checks (less the hints' cost) with the manual items."""
+
+    started_at: str
+    finished_at: str
+    duration_s: float
+    budget_s: float
+    hints: list[ReleasedHint]
+    notes: list[SessionNote]
+    timeline: list[TimelineEntry]
+    hint_cost: float
+    automatic_percent: float = Field(ge=0, le=100)
+    manual_percent: float = Field(ge=0, le=100)
+    manual_weight_percent: float = Field(ge=0, le=100)
+    final_percent: float = Field(ge=0, le=100)
+
+
 class Scorecard(BaseModel):
     schema_version: str = SCHEMA_VERSION
     opsdrill_version: str
@@ -94,3 +135,5 @@ class Scorecard(BaseModel):
     checks: list[CheckResult]
     manual: list[ManualResult]
     flags: list[Flag]
+    #: Set when the scorecard closes a live session.
+    session: LiveSession | None = None

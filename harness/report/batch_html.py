@@ -5,22 +5,16 @@ Content-Security-Policy; every candidate-controlled string is escaped."""
 from __future__ import annotations
 
 from collections import Counter
-from html import escape
 
 from harness.model.criteria import CRITERION_TITLES, MATURITY_TITLES, Criterion
 from harness.model.results import EntryResult, Status
 from harness.model.scorecard import Scorecard
-from harness.report.html import STYLE
-from harness.report.inert import strip_controls
+from harness.report.html import STYLE, escaped
 
 #: Score bands of the distributions: 0-9, 10-19, ..., 90-100.
 BANDS = 10
 BAR_W, CHART_H, LABEL_H = 34, 120, 34
 CHART_STYLE = ".charts{display:flex;flex-wrap:wrap;gap:1.5rem}.charts figure{margin:0}svg text{font-size:11px}"
-
-
-def _text(value: object) -> str:
-    return escape(strip_controls(str(value)), quote=True)
 
 
 def _bars(title: str, labels: list[str], counts: list[int]) -> str:
@@ -33,14 +27,14 @@ def _bars(title: str, labels: list[str], counts: list[int]) -> str:
         x, y = i * BAR_W, CHART_H - height
         bars.append(
             f'<rect x="{x + 3}" y="{y}" width="{BAR_W - 6}" height="{height}" fill="#3b6ea8">'
-            f"<title>{_text(label)}: {count}</title></rect>"
+            f"<title>{escaped(label)}: {count}</title></rect>"
             f'<text x="{x + BAR_W / 2}" y="{y - 3}" text-anchor="middle">{count}</text>'
-            f'<text x="{x + BAR_W / 2}" y="{CHART_H + 14}" text-anchor="middle">{_text(label)}</text>'
+            f'<text x="{x + BAR_W / 2}" y="{CHART_H + 14}" text-anchor="middle">{escaped(label)}</text>'
         )
     return (
-        f'<figure><figcaption>{_text(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<figure><figcaption>{escaped(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" '
         f'width="{width}" height="{CHART_H + LABEL_H}" viewBox="0 0 {width} {CHART_H + LABEL_H}">'
-        f"<title>{_text(title)}</title>"
+        f"<title>{escaped(title)}</title>"
         f'<line x1="0" y1="{CHART_H}" x2="{width}" y2="{CHART_H}" stroke="#888"/>{"".join(bars)}</svg></figure>'
     )
 
@@ -79,18 +73,19 @@ def render(exercise_id: str, results: list[EntryResult]) -> str:
         scores = [_cell(card.criteria[c.value].percent) if card else "" for c in criteria]
         flags = ", ".join(sorted({f.kind.value for f in card.flags})) if card else ""
         rows.append(
-            f"<tr><td>{_text(r.entry.candidate_id)}</td><td>{_text(r.status.value)}</td>"
+            f"<tr><td>{escaped(r.entry.candidate_id)}</td><td>{escaped(r.status.value)}</td>"
             f"<td>{_cell(card.total.percent) if card else ''}</td>"
             + "".join(f"<td>{score}</td>" for score in scores)
-            + f"<td>{card.maturity_level if card else ''}</td><td>{_text(flags)}</td><td>{_text(r.reason)}</td></tr>"
+            + f"<td>{card.maturity_level if card else ''}</td><td>{escaped(flags)}</td>"
+            + f"<td>{escaped(r.reason)}</td></tr>"
         )
-    head = "".join(f"<th>{_text(c.value)}</th>" for c in criteria)
-    summary = " · ".join(f"{count} {_text(status)}" for status, count in sorted(statuses.items()))
+    head = "".join(f"<th>{escaped(c.value)}</th>" for c in criteria)
+    summary = " · ".join(f"{count} {escaped(status)}" for status, count in sorted(statuses.items()))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>opsdrill batch: {_text(exercise_id)}</title><style>{STYLE}{CHART_STYLE}</style></head><body>"
-        f"<h1>Batch: {_text(exercise_id)}</h1><p>{len(results)} submissions: {summary}</p>"
+        f"<title>opsdrill batch: {escaped(exercise_id)}</title><style>{STYLE}{CHART_STYLE}</style></head><body>"
+        f"<h1>Batch: {escaped(exercise_id)}</h1><p>{len(results)} submissions: {summary}</p>"
         f'<h2>Distributions</h2><div class="charts">{"".join(charts)}</div>'
         f"<h2>Submissions</h2><table><tr><th>candidate</th><th>status</th><th>total %</th>{head}"
         f"<th>maturity</th><th>flags</th><th>reason</th></tr>{''.join(rows)}</table></body></html>\n"

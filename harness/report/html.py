@@ -18,7 +18,7 @@ td,th{border:1px solid #ccc;padding:.35rem .5rem;text-align:left}
 """
 
 
-def _text(value: object) -> str:
+def escaped(value: object) -> str:
     return escape(strip_controls(str(value)), quote=True)
 
 
@@ -28,31 +28,32 @@ def _percent(value: float | None) -> str:
 
 def render(card: Scorecard) -> str:
     criteria = "".join(
-        f"<tr><td>{_text(CRITERION_TITLES[c])}</td><td>{score.points:g} / {score.max_points:g}</td>"
+        f"<tr><td>{escaped(CRITERION_TITLES[c])}</td><td>{score.points:g} / {score.max_points:g}</td>"
         f"<td>{_percent(score.percent)}</td></tr>"
         for c in Criterion
         if (score := card.criteria[c.value]).max_points
     )
     checks = "".join(
-        f'<tr><td>{_text(check.title)}</td><td class="{_text(check.status)}">{_text(markdown.result_label(check))}</td>'
-        f"<td>{check.points:g} / {check.max_points:g}</td><td>{_text(check.feedback)}"
-        + (f"<br><small>{_text(check.detail)}</small>" if check.detail else "")
+        f"<tr><td>{escaped(check.title)}</td>"
+        f'<td class="{escaped(check.status)}">{escaped(markdown.result_label(check))}</td>'
+        f"<td>{check.points:g} / {check.max_points:g}</td><td>{escaped(check.feedback)}"
+        + (f"<br><small>{escaped(check.detail)}</small>" if check.detail else "")
         + "</td></tr>"
         for check in card.checks
     )
-    flags = "".join(f"<li><b>{_text(f.kind)}</b>: {_text(f.detail)}</li>" for f in card.flags)
+    flags = "".join(f"<li><b>{escaped(f.kind)}</b>: {escaped(f.detail)}</li>" for f in card.flags)
     state = "" if card.complete else f" (incomplete: {markdown.state(card)})"
-    gating = "".join(f"<p><b>{_text(line)}</b></p>" for line in markdown.gating_lines(card))
+    gating = "".join(f"<p><b>{escaped(line)}</b></p>" for line in markdown.gating_lines(card))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>{_text(card.exercise.title)}: {_percent(card.total.percent)}</title>"
+        f"<title>{escaped(card.exercise.title)}: {_percent(card.total.percent)}</title>"
         f"<style>{STYLE}</style></head><body>"
-        f"<h1>{_text(card.exercise.title)}: {card.total.points:g} / {card.total.max_points:g} "
+        f"<h1>{escaped(card.exercise.title)}: {card.total.points:g} / {card.total.max_points:g} "
         f"({_percent(card.total.percent)})</h1>"
-        f"<p>submission {_text(card.submission.source)} <small>sha256 {_text(card.submission.sha256)}</small><br>"
-        f"backend {_text(card.backend)}{state} · maturity {card.maturity_level} ({_text(card.maturity_title)}) · "
-        f"graded {_text(card.started_at)} in {card.duration_s:.1f} s</p>{gating}"
+        f"<p>submission {escaped(card.submission.source)} <small>sha256 {escaped(card.submission.sha256)}</small><br>"
+        f"backend {escaped(card.backend)}{state} · maturity {card.maturity_level} ({escaped(card.maturity_title)}) · "
+        f"graded {escaped(card.started_at)} in {card.duration_s:.1f} s</p>{gating}"
         f"<h2>Criteria</h2><table><tr><th>criterion</th><th>points</th><th>percent</th></tr>{criteria}</table>"
         f"<h2>Checks</h2><table><tr><th>check</th><th>result</th><th>points</th><th>feedback</th></tr>{checks}</table>"
         + (f'<h2>Flags</h2><ul class="flags">{flags}</ul>' if flags else "")

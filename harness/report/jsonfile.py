@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from harness.errors import OpsdrillError
+from harness.errors import BadInputError, OpsdrillError
 from harness.fsutil import write_atomic
 from harness.model.scorecard import Scorecard
 
@@ -41,3 +41,17 @@ def to_document(scorecard: Scorecard) -> dict[str, Any]:
 
 def write(scorecard: Scorecard, path: Path) -> None:
     write_atomic(path, json.dumps(to_document(scorecard), indent=2, ensure_ascii=False) + "\n")
+
+
+def read_scorecard(path: Path) -> Scorecard:
+    """A scorecard.json written by opsdrill; anything else is said in one sentence."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInputError(f"Cannot read {path} ({exc.strerror or exc}).") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadInputError(f"{path} is not a JSON file; give the scorecard.json a grading wrote.") from None
+    errors = schema_errors(document)
+    if errors:
+        raise BadInputError(f"{path} is not an opsdrill scorecard ({errors[0]}).")
+    return Scorecard.model_validate(document)

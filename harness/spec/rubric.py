@@ -58,12 +58,31 @@ class ManualItem(Strict):
         return self
 
 
+class Hint(Strict):
+    """A hint an interviewer may release in a live session; releasing it costs `cost` points of the
+    automatic total (0: free, such as a nudge on how to run the checks)."""
+
+    id: CheckId
+    text: str = Field(min_length=1)
+    cost: float = Field(default=0.0, ge=0)
+
+
 class Rubric(Strict):
     exercise: str
     checks: list[CheckSpec] = Field(min_length=1)
     manual: list[ManualItem] = Field(default_factory=list)
     maturity: dict[int, list[CheckId]] = Field(default_factory=dict)
     caps: list[Cap] = Field(default_factory=list)
+    hints: list[Hint] = Field(default_factory=list)
+    #: In a live session, the share (percent) of the final score the manual items carry; the
+    #: automatic total carries the rest. Take-home and batch gradings have no manual scores.
+    manual_weight_percent: float = Field(default=0.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _weight_needs_items(self) -> Rubric:
+        if self.manual_weight_percent and not self.manual:
+            raise ValueError("manual_weight_percent needs manual items to weigh")
+        return self
 
     @property
     def max_points(self) -> float:
@@ -137,6 +156,10 @@ def load_rubric(path: Path, exercise_id: str, graders_dir: Path) -> Rubric:
                 f"maturity level {level} names unknown checks: {', '.join(unknown)}; use ids from `checks`.",
             )
     _check_requires(path, rubric)
+    for field, entries in (("manual", [item.id for item in rubric.manual]), ("hints", [h.id for h in rubric.hints])):
+        for index, entry_id in enumerate(entries):
+            if entry_id in entries[:index]:
+                raise yamlfile.error_at(path, [field, index, "id"], f"id '{entry_id}' is repeated; make ids unique.")
     for index, cap in enumerate(rubric.caps):
         unknown = sorted(set(cap.unless) - set(ids))
         if unknown:
