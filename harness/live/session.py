@@ -3,6 +3,7 @@ candidate could read it) the session folder holding the journal, the views' toke
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
 import shutil
@@ -93,6 +94,11 @@ class Session:
             journal.append(SessionStarted(exercise=exercise.id, budget_s=60.0 * exercise.spec.minutes))
         journal.append(ProcessStarted())
         return cls(exercise, workspace, folder, journal, _tokens(folder / TOKENS))
+
+    def snapshot(self) -> SessionState:
+        """A copy of the state that no later event changes (pages read it while events arrive)."""
+        with self._lock:
+            return copy.deepcopy(self.state)
 
     def _record(self, event: AnyEvent) -> None:
         with self._lock:

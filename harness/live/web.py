@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from harness.live.runner import Runner
 from harness.live.session import PACKET, Session, SessionError
+from harness.live.state import SessionState
 from harness.report.html import escaped
 from harness.report.packet import PAGE
 
@@ -50,8 +51,7 @@ def create_app(session: Session, runner: Runner) -> FastAPI:
         if not secrets.compare_digest(token.encode(), expected.encode()):
             raise HTTPException(404, "Not found.")
 
-    def common() -> dict[str, Any]:
-        state = session.state
+    def common(state: SessionState) -> dict[str, Any]:
         public = state.latest("public")
         return {
             "exercise": exercise.spec.title,
@@ -102,7 +102,7 @@ def create_app(session: Session, runner: Runner) -> FastAPI:
     @app.get("/c/{token}/state")
     def candidate_state(token: str) -> dict[str, Any]:
         guard(token, session.tokens.candidate)
-        return common()
+        return common(session.snapshot())
 
     @app.get("/i/{token}", response_class=HTMLResponse)
     def interviewer_page(token: str) -> str:
@@ -112,9 +112,9 @@ def create_app(session: Session, runner: Runner) -> FastAPI:
     @app.get("/i/{token}/state")
     def interviewer_state(token: str) -> dict[str, Any]:
         guard(token, session.tokens.interviewer)
-        state = session.state
+        state = session.snapshot()
         hidden = state.latest("hidden")
-        return common() | {
+        return common(state) | {
             "running": runner.running,
             "pending": sorted(runner.pending()),
             "hidden": {"at": hidden.at, "statuses": hidden.statuses, "problem": hidden.problem} if hidden else None,
