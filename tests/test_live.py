@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import socket
 from pathlib import Path
 
 import httpx
@@ -162,6 +163,17 @@ def test_live_refuses_a_folder_that_holds_other_work(toy_root: Path, tmp_path: P
     assert result.returncode == ExitCode.BAD_INPUT, result.stderr
     assert "is not empty and holds no live session" in result.stderr and "Traceback" not in result.stderr
     assert (workspace / "thesis.tex").read_text() == "precious"
+
+
+def test_live_says_so_when_its_port_is_taken(toy_root: Path, tmp_path: Path, cli: CliRunner) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = cli("live", "toy", "--workspace", str(tmp_path / "w"), "--port", port, "--backend", "local",
+                     env={"OPSDRILL_CONTENT_ROOT": str(toy_root)})  # fmt: skip
+    assert result.returncode == ExitCode.BAD_INPUT and f"Port {port} on 127.0.0.1 is taken" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_packet_combines_scorecards_and_refuses_other_files(

@@ -9,6 +9,7 @@ import uvicorn
 from rich.console import Console
 
 from harness import exercise as exercise_mod
+from harness.errors import BadInputError
 from harness.grade import grade
 from harness.live.runner import Runner
 from harness.live.session import Session
@@ -21,7 +22,10 @@ HOST = "127.0.0.1"
 
 def live(exercise_id: str, workspace: Path, port: int, backend: str, console: Console) -> None:
     exercise = exercise_mod.load(exercise_id)
-    session = Session.open(exercise, workspace)
+    try:
+        session = Session.open(exercise, workspace)
+    except OSError as exc:
+        raise BadInputError(f"Cannot prepare the workspace {workspace} ({exc.strerror or exc}).") from None
     runner = Runner(
         session,
         public=lambda ws: {check: o.status for check, o in run_public_checks(exercise, ws, backend).items()},
@@ -30,7 +34,11 @@ def live(exercise_id: str, workspace: Path, port: int, backend: str, console: Co
     )
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((HOST, port))
+    try:
+        listener.bind((HOST, port))
+    except OSError:
+        listener.close()
+        raise BadInputError(f"Port {port} on {HOST} is taken; choose another with --port (0: a free one).") from None
     base = f"http://{HOST}:{listener.getsockname()[1]}"
     state = "resumed" if session.state.processes > 1 else "started"
     console.print(f"live session {state}: {exercise.id} in {safe(str(session.workspace))} ({backend} backend)")
