@@ -25,6 +25,7 @@ PASSES = [pytest.param("local", False, id="local"),
 #: Longest a busy process of the saturation test lives, whatever happens to the test that started it.
 BUSY_MAX_S = 3600
 VALIDATE_TIMEOUT_S = 3600
+IDLE_JOBS, LOADED_JOBS = 3, 3
 _reports: dict[tuple[str, bool, tuple[str, ...] | None], tuple[int, str, list[dict[str, Any]]]] = {}
 
 
@@ -50,8 +51,9 @@ def validation(
     key = (backend, loaded, None if exercises is None else tuple(exercises))
     if key not in _reports:
         report = tmp_path_factory.mktemp("validate") / "report.json"
-        # Three at once: gradings mostly wait on containers, and two cores are enough to keep up.
-        options = ["--backend", backend, "--jobs", "3"]
+        # Gradings mostly wait (on containers, replays, settle windows): four at once idle, three
+        # beside the busy processes, which with them keep more work waiting than two cores can run.
+        options = ["--backend", backend, "--jobs", str(LOADED_JOBS if loaded else IDLE_JOBS)]
         chosen = [["--all"]] if exercises is None else [[exercise_id] for exercise_id in exercises]
         code, output, rows = int(ExitCode.OK), "", list[dict[str, Any]]()
         # The time limit only stops a hung run: a busy machine may take several times the usual.

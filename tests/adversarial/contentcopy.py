@@ -54,5 +54,11 @@ def starter_points(exercise: Exercise, backend: str) -> float:
     return _starter_points[key]
 
 
+def beats_starter(points: float, exercise: Exercise, backend: str) -> bool:
+    """Whether `points` are more than the exercise's own starter scores on `backend`. No grading
+    scores below 0, so 0 points never are: the starter is graded only for a card that scored some."""
+    return points > 0 and points > starter_points(exercise, backend)
+
+
 def kit_temp_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("opsdrill-*")}

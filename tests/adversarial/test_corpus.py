@@ -22,7 +22,7 @@ from typing import Any
 import hostile
 import pytest
 from conftest import REPO
-from contentcopy import edited_copy, kit_temp_dirs, starter_points
+from contentcopy import beats_starter, edited_copy, kit_temp_dirs
 from rich.console import Console
 
 from harness import engine
@@ -145,7 +145,7 @@ def test_hostile_submission(
     card = grade(short_limits, submission, backend)
 
     assert card.backend == backend
-    assert card.total.points <= starter_points(short_limits, backend)
+    assert not beats_starter(card.total.points, short_limits, backend)
     assert "grading_timeout" not in {flag.kind for flag in card.flags} and card.complete
     assert case.flags <= {flag.kind for flag in card.flags}, card.flags
     assert kit_temp_dirs() <= temp_before, "grading left temporary folders behind"

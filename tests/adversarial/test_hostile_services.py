@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contentcopy import edited_copy, kit_temp_dirs, starter_points
+from contentcopy import beats_starter, edited_copy, kit_temp_dirs
 
 from harness import engine
 from harness.exercise import Exercise
@@ -138,7 +138,7 @@ def test_hostile_service(case: str, backend: str, short_replays: Exercise, tmp_p
     card = grade(short_replays, submission, backend)
 
     assert card.complete and "grading_timeout" not in {f.kind for f in card.flags}, card.flags
-    assert card.total.points <= starter_points(short_replays, backend), [
+    assert not beats_starter(card.total.points, short_replays, backend), [
         (c.id, c.status) for c in card.checks if c.status == "passed"
     ]
     assert kit_temp_dirs() <= temp_before, "grading left temporary folders behind"
