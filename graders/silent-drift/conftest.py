@@ -20,9 +20,10 @@ from harness.grading import Grading, HttpRequest, HttpResponse
 
 #: Share of a latency round's requests a service must answer for its latency to count.
 ANSWERED_SHARE = 0.9
-#: Where the unready runs point MODEL_PATH; the corrupt run plants CORRUPT_MODEL there.
+#: Where the unready runs point MODEL_PATH; the corrupt run plants there the first half of the
+#: kit's model (an upload cut short: loading it fails at once, with no large allocation).
 UNUSABLE_MODEL = "model/unusable-model.joblib"
-CORRUPT_MODEL = b"\x80\x04\x95 not a model: the upload was cut short"
+KIT_MODEL = "starter/model/model.joblib"
 
 #: Invalid requests: what is wrong, the field a clear answer names ("" when none applies), the body.
 INVALID: list[tuple[str, str, bytes]] = [
@@ -142,6 +143,11 @@ class Unready:
     scored: HttpResponse
 
 
+def _truncated(grading: Grading) -> bytes:
+    model = (grading.exercise_dir / KIT_MODEL).read_bytes()
+    return model[: len(model) // 2]
+
+
 def _unready(grading: Grading, traffic: Traffic, label: str, files: dict[str, bytes]) -> Unready:
     live = Live(grading, label, env={"MODEL_PATH": UNUSABLE_MODEL}, files=files)
     try:
@@ -157,7 +163,7 @@ def unready_runs(grading: Grading, traffic: Traffic) -> dict[str, Unready]:
     model (a truncated upload): readiness must follow the model actually loaded, not the file."""
     return {
         "missing": _unready(grading, traffic, "no-model", {}),
-        "corrupt": _unready(grading, traffic, "corrupt-model", {UNUSABLE_MODEL: CORRUPT_MODEL}),
+        "corrupt": _unready(grading, traffic, "corrupt-model", {UNUSABLE_MODEL: _truncated(grading)}),
     }
 
 
