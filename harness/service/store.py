@@ -82,7 +82,9 @@ class Delivery:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """UTC, to the microsecond: jobs are sent oldest first, and two submits can share a millisecond
+    (stamps written to the millisecond earlier still sort before later ones of the same millisecond)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 _JOB_FIELDS = [name.strip() for name in _JOB_COLUMNS.split(",")]
