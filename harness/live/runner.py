@@ -23,13 +23,15 @@ POLL_S = 1.0
 SETTLE_S = 1.5
 
 Statuses = dict[str, str]
+#: Folders whose changes never change a check's outcome, and may hold many files.
+UNWATCHED = frozenset({".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints", ".mypy_cache"})
 
 
 def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Every file under `root` with its size and modification time (symlinks not followed)."""
     found = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in {".git", "__pycache__"})
+        dirs[:] = sorted(d for d in dirs if d not in UNWATCHED)
         for name in sorted(files):
             path = Path(folder, name)
             try:
@@ -116,6 +118,10 @@ class Runner:
             statuses = check(self.session.workspace)
         except OpsdrillError as exc:
             self.session.record_run(suite, {}, problem=str(exc))
+            return
+        except Exception:  # a bug must not stop the session's checks for good
+            log.exception("the %s checks failed", suite)
+            self.session.record_run(suite, {}, problem="the kit failed to run the checks (see its log)")
             return
         self.session.record_run(suite, statuses)
 
