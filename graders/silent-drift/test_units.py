@@ -25,7 +25,10 @@ def test_unit_change_rejected(grading: Grading, unit_run: Live) -> None:
 def test_unit_change_alerted(grading: Grading, unit_run: Live) -> None:
     units = grading.params["unit_change"]
     feature = units["feature"]
-    assert feature not in named(unit_run.phases["lead_in"].alerts), f"{feature} was alerted on before it changed"
+    # An alert among alerts on normal traffic tells the on-call nothing: the lead-in must be quiet
+    # (whether a noisy monitor happened to name this field before the change would be luck).
+    early = sorted(set(named(unit_run.phases["lead_in"].alerts)))
+    assert not early, f"alerts before {feature} changed (naming {', '.join(early)}): this one could not stand out"
     assert_countable(unit_run)
     assert feature in named(unit_run.phases["changed"].alerts), (
         f"no alert naming {feature} within {units['deadline_requests']} requests after it switched to cents"
