@@ -35,6 +35,7 @@ def test_a_torn_last_line_is_skipped_and_the_next_event_starts_its_own(tmp_path:
     journal.append(SessionStarted(exercise="toy", budget_s=300))
     with journal.path.open("ab") as handle:
         handle.write(b'{"kind": "note_added", "at": 1.0, "te')  # killed while writing
+    journal = Journal(journal.path)  # the restarted process
     assert [type(e) for e in journal.read()] == [SessionStarted]
     journal.append(NoteAdded(text="after the crash"))
     events = journal.read()

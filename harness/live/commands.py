@@ -29,7 +29,6 @@ def live(exercise_id: str, workspace: Path, port: int, backend: str, console: Co
     runner = Runner(
         session,
         public=lambda ws: {check: o.status for check, o in run_public_checks(exercise, ws, backend).items()},
-        hidden=lambda ws: {c.id: c.status for c in grade(exercise, ws, backend).checks},
         grade=lambda ws: grade(exercise, ws, backend),
     )
     listener = socket.socket()

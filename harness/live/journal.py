@@ -78,6 +78,7 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._mended = False
 
     def read(self) -> list[AnyEvent]:
         """Every complete event. A line cut short by a process killed while writing it is skipped
@@ -109,7 +110,11 @@ class Journal:
         return event
 
     def _mend_torn_tail(self) -> None:
-        """End a torn last line, so the next event starts on a line of its own."""
+        """End a torn last line (left by a process killed while writing: only ever before this
+        process's first append), so the next event starts on a line of its own."""
+        if self._mended:
+            return
+        self._mended = True
         if self.path.exists() and self.path.stat().st_size:
             with self.path.open("rb") as handle:
                 handle.seek(-1, os.SEEK_END)

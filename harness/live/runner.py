@@ -43,15 +43,15 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class Runner:
-    """`public(workspace)` and `hidden(workspace)` give each check's status; `grade(workspace)` the
-    scorecard that finishes the session. Failures of the kit are recorded as the run's problem."""
+    """`public(workspace)` gives each public check's status; `grade(workspace)` the scorecard of the
+    hidden checks (a hidden run keeps its statuses; Finish, the whole card). Failures of the kit are
+    recorded as the run's problem."""
 
     def __init__(
-        self, session: Session, public: Callable[[Path], Statuses], hidden: Callable[[Path], Statuses],
-        grade: Callable[[Path], Scorecard],
-    ) -> None:  # fmt: skip
+        self, session: Session, public: Callable[[Path], Statuses], grade: Callable[[Path], Scorecard]
+    ) -> None:
         self.session = session
-        self._public, self._hidden, self._grade = public, hidden, grade
+        self._public, self._grade = public, grade
         self._wake = threading.Condition()
         self._wanted: set[str] = {"public"}  # a fresh process checks the workspace once
         self._stop = False
@@ -113,9 +113,11 @@ class Runner:
             self.running = None
 
     def _run(self, suite: Suite) -> None:
-        check = self._public if suite == "public" else self._hidden
         try:
-            statuses = check(self.session.workspace)
+            if suite == "public":
+                statuses = self._public(self.session.workspace)
+            else:
+                statuses = {c.id: c.status for c in self._grade(self.session.workspace).checks}
         except OpsdrillError as exc:
             self.session.record_run(suite, {}, problem=str(exc))
             return
