@@ -131,7 +131,8 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
     timeout_s = float(params["start_timeout_s"])
     box = grading.sandbox("default")
     # Beside the service, the image with nothing serving: a health check that says healthy there
-    # does not look at the service. Watched after the default run, which outlasts the window.
+    # does not look at the service. Stopped before the load and drain measurements, so its probes
+    # never weigh on them.
     unserved = start(box, image, DEFAULT_PORT, command=UNSERVED_COMMAND)
     started = time.monotonic()
     service = start(box, image, DEFAULT_PORT)
@@ -140,6 +141,8 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         first = first_prediction(service, customers[:1], params)
         run = DefaultRun(serving_problems(first, timeout_s), customers, time.monotonic() - started)
         run.health = _wait_healthy(service, time.monotonic() + float(params["healthy_timeout_s"]))
+        run.health_unserved = _wait_healthy(unserved, started + UNSERVED_WINDOW_S)
+        unserved.stop(grace_s=0)
         chunks = [customers[i : i + GOLDEN_CHUNK] for i in range(0, len(customers), GOLDEN_CHUNK)]
         malformed = [
             HttpRequest("POST", "/predict", body, {"Content-Type": "application/json"}) for _, body in MALFORMED
@@ -155,7 +158,6 @@ def default_run(grading: Grading, image: CandidateBuild, churn: Churn) -> Defaul
         if not run.serving:
             run.load = measure_load(grading, service, churn)
             run.drains = measure_drain(grading, service, churn, lambda: start(box, image, DEFAULT_PORT))
-        run.health_unserved = _wait_healthy(unserved, started + UNSERVED_WINDOW_S)
         return run
     finally:
         service.stop()
